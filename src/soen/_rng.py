@@ -29,6 +29,7 @@ __all__ = [
     "poisson",
     "uniform_array",
     "normal_array",
+    "philox",
 ]
 
 #: Stream identifiers: one per kind of random quantity. Never renumber (it changes results).
@@ -144,3 +145,13 @@ def normal_array(seed: int, stream: int, elements, counter: int = 0) -> np.ndarr
     out = np.empty(el.shape[0])
     _normal_fill(out, int(seed), int(stream), el, int(counter))
     return out
+
+
+def philox(seed: int, stream: str | int, index: int) -> np.random.Generator:
+    """A NumPy Philox generator keyed by (seed, stream, index): for bulk draws at compile time.
+
+    Counter-based like the scalar functions above: the draws of element ``index`` do not depend on
+    any other element or on the order in which generators are made.
+    """
+    sid = STREAMS[stream] if isinstance(stream, str) else int(stream)
+    return np.random.Generator(np.random.Philox(key=[int(seed) & (2**64 - 1), (sid << 48) | (int(index) & (2**48 - 1))]))

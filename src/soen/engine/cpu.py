@@ -1,0 +1,249 @@
+"""The CPU engine: Numba kernels that step a :class:`~soen.engine.compile.CompiledNetwork`.
+
+Per time step n (t_n = n·dt):
+
+1. input spikes of step n are pushed into the delay ring buffer (slot = arrival step mod L);
+2. synapse events arriving at step n are delivered (event-driven: work only per event). A photon at
+   synapse k (weight w, asymptote A) when its flux is φ⁻ adds to its channel
+   ``C += wA, R += w(φ⁻ − A), F −= wφ⁻`` and schedules, at the first step m ≥ n + t_hs/dt, the end of
+   the hotspot ``C −= wA, R −= w(φ⁻ − A)e^(−(t_m−t_n)/τ_r), F += wφ⁺e^(−(t_m−t_n−t_hs)/τ_f)`` with
+   φ⁺ = A + (φ⁻ − A)e^(−t_hs/τ_r): the channel flux C + R + F equals the exact SPD kernel sum
+   (``soen.model.Synapse``) at every step;
+3. every dendrite advances (clock-driven, in parallel): φ = φ_offset + Σ_ch (C+R+F) + Σ_j J s_j,
+   ``β ds/dτ = g(φ, i_b − s) − α s`` by forward Euler or Heun (explicit trapezoid, 2nd order); the
+   channels then decay exactly to t_{n+1} (R·e^(−dt/τ_r), F·e^(−dt/τ_f));
+4. somas at or above threshold spike at t_{n+1}: reset and hold at 0 for the refractory period,
+   drive the refractory dendrite, and push one event per outgoing connection into the ring.
+
+With photonic links, each (spike, connection) draws k ~ Poisson(μ) photons (counter-based on
+(seed, connection, spike number of the sender)); the synapse fires iff k ≥ 1, delayed additionally by
+the first of k exponential emission times, Exp(τ_rad/k), and Gaussian detector jitter.
+
+Only per-dendrite work runs in parallel, each thread writing its own dendrites: results do not
+depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from soen._rng import exponential, normal, poisson
+
+from ._rate import rate
+
+TWO_PI = 2.0 * math.pi
+STREAM_PHOTON = 2
+STREAM_EMISSION = 3
+STREAM_JITTER = 4
+
+
+@nb.njit(cache=True)
+def _push(ring, ring_n, slot, value):
+    """Append ``value`` to ring slot ``slot``; grow the ring (doubling) when full. Returns the ring."""
+    c = ring_n[slot]
+    if c == ring.shape[1]:
+        bigger = np.empty((ring.shape[0], 2 * ring.shape[1]), dtype=ring.dtype)
+        bigger[:, : ring.shape[1]] = ring
+        ring = bigger
+    ring[slot, c] = value
+    ring_n[slot] = c + 1
+    return ring
+
+
+@nb.njit(cache=True)
+def _emit(node, m, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau, seed,
+          node_count, counters):
+    """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring."""
+    L = ring.shape[0]
+    cnt = node_count[node]
+    node_count[node] = cnt + 1
+    for e in range(out_ptr[node], out_ptr[node + 1]):
+        d = out_delay[e]
+        if photonic:
+            k = poisson(out_mu[e], seed, STREAM_PHOTON, e, cnt)
+            counters[4] += k
+            if k == 0:
+                counters[3] += 1
+                continue
+            extra = 0.0
+            if em_tau > 0.0:
+                extra += em_tau * exponential(seed, STREAM_EMISSION, e, cnt) / k
+            if out_jit[e] > 0.0:
+                extra += out_jit[e] * normal(seed, STREAM_JITTER, e, cnt)
+            d = d + int(math.floor(extra + 0.5))
+            if d < 0:
+                d = 0
+            if d > L - 2:
+                d = L - 2
+        ring = _push(ring, ring_n, (m + d) % L, out_syn[e])
+    return ring
+
+
+@nb.njit(cache=True)
+def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths, sy_tr, sy_tf, sy_dead,
+             sy_hs, chC, chR, chF, pend, counters):
+    """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time)."""
+    last = sy_last[k]
+    if last >= 0 and (n - last) * dt < sy_dead[k] - 1e-9:
+        counters[1] += 1
+        return
+    t = n * dt
+    phi_m = 0.0
+    if last >= 0:
+        phi_m = sy_phi_end[k] * math.exp(-(t - sy_t_end[k]) / sy_tf[k])
+    w = sy_w[k]
+    A = sy_A[k]
+    ch = sy_ch[k]
+    tr = sy_tr[k]
+    ths = sy_ths[k]
+    phi_p = A + (phi_m - A) * math.exp(-ths / tr)
+    chC[ch] += w * A
+    chR[ch] += w * (phi_m - A)
+    chF[ch] -= w * phi_m
+    hs = sy_hs[k]
+    if hs == 0:
+        chC[ch] -= w * A
+        chR[ch] -= w * (phi_m - A)
+        chF[ch] += w * phi_p
+    else:
+        K = pend.shape[1]
+        s2 = (n + hs) % K
+        lag = hs * dt
+        pend[ch, s2, 0] -= w * A
+        pend[ch, s2, 1] -= w * (phi_m - A) * math.exp(-lag / tr)
+        pend[ch, s2, 2] += w * phi_p * math.exp(-(lag - ths) / sy_tf[k])
+    sy_phi_end[k] = phi_p
+    sy_t_end[k] = t + ths
+    sy_last[k] = n
+    counters[0] += 1
+
+
+def _run_steps_py(
+    n0, n1, dt, h, method, seed,
+    # dendrites
+    d_beta, d_alpha, d_bias, d_offset, cp_ptr, cp_src, cp_J, ch_ptr, ch_dr, ch_df,
+    # synapses
+    sy_ch, sy_w, sy_A, sy_ths, sy_tr, sy_tf, sy_dead, sy_hs,
+    # nodes / connections
+    out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node,
+    # neurons
+    nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
+    # table
+    tab,
+    # state
+    s, s_new, k1, gbuf, phi, chC, chR, chF, pend, sy_last, sy_phi_end, sy_t_end, ring, ring_n, ref_until,
+    node_count, src_pos, fluxons,
+    # recording
+    spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi,
+    # counters: 0 accepted, 1 dead-time drops, 2 spikes, 3 lost (0 photons), 4 photons detected,
+    # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples
+    counters,
+):
+    n_dend = s.shape[0]
+    n_neu = nr_soma.shape[0]
+    L = ring.shape[0]
+    K = pend.shape[1]
+    n_src = src_step.shape[0]
+    for n in range(n0, n1):
+        # 1. input spikes at step n
+        p = src_pos[0]
+        while p < n_src and src_step[p] == n:
+            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit,
+                         em_tau, seed, node_count, counters)
+            p += 1
+        src_pos[0] = p
+        # 2. synapse events arriving now
+        slot = n % L
+        for q in range(ring_n[slot]):
+            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths, sy_tr,
+                     sy_tf, sy_dead, sy_hs, chC, chR, chF, pend, counters)
+        ring_n[slot] = 0
+        # 3. dendrites
+        nxt = (n + 1) % K
+        for d in nb.prange(n_dend):
+            f = d_offset[d]
+            for c in range(ch_ptr[d], ch_ptr[d + 1]):
+                f += chC[c] + chR[c] + chF[c]
+            for j in range(cp_ptr[d], cp_ptr[d + 1]):
+                f += cp_J[j] * s[cp_src[j]]
+            phi[d] = f
+            g = rate(f, d_bias[d] - s[d], tab)
+            gbuf[d] = g
+            k1[d] = (g - d_alpha[d] * s[d]) / d_beta[d]
+            s_new[d] = s[d] + h * k1[d]
+        if method == 1:  # Heun: corrector with flux at t_{n+1} from the predicted currents
+            for d in nb.prange(n_dend):
+                f = d_offset[d]
+                for c in range(ch_ptr[d], ch_ptr[d + 1]):
+                    f += chC[c] + pend[c, nxt, 0] + (chR[c] * ch_dr[c] + pend[c, nxt, 1]) + (chF[c] * ch_df[c] + pend[c, nxt, 2])
+                for j in range(cp_ptr[d], cp_ptr[d + 1]):
+                    f += cp_J[j] * s_new[cp_src[j]]
+                sp = s_new[d]
+                g2 = rate(f, d_bias[d] - sp, tab)
+                k2 = (g2 - d_alpha[d] * sp) / d_beta[d]
+                gbuf[d] = 0.5 * (gbuf[d] + g2)
+                k1[d] = 0.5 * (k1[d] + k2)
+        bad = False
+        for d in nb.prange(n_dend):
+            if method == 1:
+                s_new[d] = s[d] + h * k1[d]
+            fluxons[d] += gbuf[d] * h / TWO_PI
+            if not math.isfinite(s_new[d]):
+                bad = True
+            for c in range(ch_ptr[d], ch_ptr[d + 1]):
+                chC[c] += pend[c, nxt, 0]
+                chR[c] = chR[c] * ch_dr[c] + pend[c, nxt, 1]
+                chF[c] = chF[c] * ch_df[c] + pend[c, nxt, 2]
+                pend[c, nxt, 0] = 0.0
+                pend[c, nxt, 1] = 0.0
+                pend[c, nxt, 2] = 0.0
+        # recording of s(t_n), φ(t_n)
+        if rec_every > 0 and n % rec_every == 0:
+            r = counters[8]
+            if r < rec_s.shape[0]:
+                for q in range(rec_d.shape[0]):
+                    rec_s[r, q] = s[rec_d[q]]
+                    rec_phi[r, q] = phi[rec_d[q]]
+                counters[8] = r + 1
+        if bad:
+            for d in range(n_dend):
+                if not math.isfinite(s_new[d]):
+                    counters[5] = 1
+                    counters[6] = d
+                    counters[7] = n
+                    break
+            return ring, spk_step, spk_id
+        for d in nb.prange(n_dend):
+            s[d] = s_new[d]
+        # 4. somas
+        m = n + 1
+        for i in range(n_neu):
+            d = nr_soma[i]
+            if m <= ref_until[i]:
+                s[d] = 0.0
+                continue
+            if s[d] >= nr_thresh[i]:
+                c = counters[2]
+                if c == spk_step.shape[0]:
+                    bs = np.empty(2 * c, dtype=spk_step.dtype)
+                    bs[:c] = spk_step
+                    spk_step = bs
+                    bi = np.empty(2 * c, dtype=spk_id.dtype)
+                    bi[:c] = spk_id
+                    spk_id = bi
+                spk_step[c] = m
+                spk_id[c] = i
+                counters[2] = c + 1
+                s[d] = 0.0
+                ref_until[i] = m + nr_ref_steps[i]
+                ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
+                ring = _emit(i, m, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau,
+                             seed, node_count, counters)
+    return ring, spk_step, spk_id
+
+
+run_steps_parallel = nb.njit(parallel=True, cache=True)(_run_steps_py)
+run_steps_serial = nb.njit(cache=True)(_run_steps_py)

@@ -1,0 +1,204 @@
+"""Components of a SOEN loop neuron, as plain frozen parameter data with physical units.
+
+No simulation code lives here: an engine compiles these into arrays (``soen.engine.compile``).
+Model references: PHYSICS.md §2–4 (PHENO: Shainline, Primavera & Khan, Phys. Rev. Research 5,
+013164 (2023); LOOP19; KHAN22).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+__all__ = ["Synapse", "Dendrite", "Soma", "check_real"]
+
+TWO_PI = 2.0 * math.pi
+
+
+def check_real(owner: str, name: str, value, *, low=None, high=None, low_open=False, allow_none=False):
+    """Validate that ``value`` is a finite real number in [low, high] (or (low, high]); return float.
+
+    Raises ``TypeError``/``ValueError`` naming ``owner.name``, the value and what is allowed.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise TypeError(f"{owner}.{name} must be a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    allowed = []
+    if low is not None:
+        allowed.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        allowed.append(f"<= {high}")
+    rule = " and ".join(allowed) or "finite"
+    if not math.isfinite(v):
+        raise ValueError(f"{owner}.{name} must be finite ({rule}), got {value!r}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{owner}.{name} must be {rule}, got {value!r}")
+    if high is not None and v > high:
+        raise ValueError(f"{owner}.{name} must be {rule}, got {value!r}")
+    return v
+
+
+def _validate(obj, rules: dict) -> None:
+    owner = type(obj).__name__
+    for f in fields(obj):
+        if f.name in rules:
+            check_real(owner, f.name, getattr(obj, f.name), **rules[f.name])
+
+
+@dataclass(frozen=True)
+class Synapse:
+    """Single-photon-detector (SPD) synapse: a photon produces a flux pulse into a dendrite.
+
+    Flux kernel, time t since the accepted photon (PHENO, Eq. for the SPD flux; PHYSICS.md §3)::
+
+        φ_spd(t) = A (1 − e^(−t/τ_r))                         0 ≤ t ≤ t_hs
+        φ_spd(t) = A (1 − e^(−t_hs/τ_r)) e^(−(t − t_hs)/τ_f)  t > t_hs,      A = φ_pk (1 − τ_r/τ_f)
+
+    This is the solution of the SPD circuit (hotspot of duration t_hs, rise τ_r = L/(r1+r2), fall
+    τ_f = L/r2) started from rest. A photon arriving while flux remains relaxes the flux from its
+    present value φ⁻ towards A during the hotspot, ``φ(t) = A + (φ⁻ − A) e^(−t/τ_r)``, then decays with
+    τ_f: the circuit's current cannot exceed its bias, so pulses saturate. A photon within
+    ``dead_time_ns`` of the last accepted one is not detected. The flux reaching the dendrite is
+    ``weight × φ_spd``; negative weights model inhibitory coupling of the synaptic loop.
+
+    Parameters
+    ----------
+    tau_rise_ns : rise time constant τ_r in ns (default 0.02).
+    tau_fall_ns : decay time constant τ_f in ns (default 50).
+    hotspot_ns : hotspot duration t_hs in ns (default None → 3 τ_r).
+    phi_peak : peak flux φ_pk in units of Φ0 (default 0.5).
+    dead_time_ns : detector reset (dead) time in ns (default 50); must be ≥ the hotspot duration.
+    """
+
+    tau_rise_ns: float = 0.02
+    tau_fall_ns: float = 50.0
+    hotspot_ns: float | None = None
+    phi_peak: float = 0.5
+    dead_time_ns: float = 50.0
+
+    def __post_init__(self) -> None:
+        _validate(
+            self,
+            {
+                "tau_rise_ns": dict(low=0.0, low_open=True),
+                "tau_fall_ns": dict(low=0.0, low_open=True),
+                "hotspot_ns": dict(low=0.0, allow_none=True),
+                "phi_peak": dict(low=-1.0, high=1.0),
+                "dead_time_ns": dict(low=0.0),
+            },
+        )
+        if self.tau_fall_ns <= self.tau_rise_ns:
+            raise ValueError(
+                f"Synapse.tau_fall_ns ({self.tau_fall_ns}) must exceed tau_rise_ns ({self.tau_rise_ns})"
+            )
+        if self.dead_time_ns < self.t_hs_ns:
+            raise ValueError(
+                f"Synapse.dead_time_ns ({self.dead_time_ns}) must be >= the hotspot duration ({self.t_hs_ns} ns)"
+            )
+
+    @property
+    def t_hs_ns(self) -> float:
+        """Hotspot duration t_hs in ns (3 τ_r unless given)."""
+        return 3.0 * self.tau_rise_ns if self.hotspot_ns is None else float(self.hotspot_ns)
+
+    @property
+    def amplitude(self) -> float:
+        """Asymptote A = φ_pk (1 − τ_r/τ_f) of the rise phase (flux in Φ0)."""
+        return self.phi_peak * (1.0 - self.tau_rise_ns / self.tau_fall_ns)
+
+    def kernel(self, t_ns):
+        """The single-photon flux kernel φ_spd(t) (array in ns → flux in Φ0); 0 for t < 0."""
+        import numpy as np
+
+        t = np.asarray(t_ns, dtype=float)
+        a, tr, tf, ths = self.amplitude, self.tau_rise_ns, self.tau_fall_ns, self.t_hs_ns
+        rise = a * (1.0 - np.exp(-np.clip(t, 0, ths) / tr))
+        out = np.where(t <= ths, rise, a * (1.0 - math.exp(-ths / tr)) * np.exp(-(t - ths) / tf))
+        return np.where(t < 0, 0.0, out)
+
+
+@dataclass(frozen=True)
+class Dendrite:
+    """A dendrite: a SQUID that converts applied flux into fluxons stored in a leaky integration loop.
+
+    Reduced model (PHENO; PHYSICS.md §2), τ in units of τ0::
+
+        β ds/dτ = g(φ_eff, i_b − s) − α s
+        φ = φ_offset + Σ_syn w_k φ_spd,k + Σ_j J_ij s_j + J_self s
+
+    with g the SQUID's fluxon rate from the circuit rate table (``soen.circuits``), φ_eff the flux
+    folded into [0, ½], β = 2π L I_c / Φ0 the loop inductance and α = β τ0 / τ the leak.
+
+    Parameters
+    ----------
+    tau_ns : loop time constant τ = L / r_leak in ns (default 250).
+    beta : normalised loop inductance β (default 2π·100 ↔ 2.068 nH at I_c = 100 µA).
+    bias : SQUID bias current i_b in units of I_c (default 1.8024).
+    phi_offset : static flux offset in Φ0 (default 0).
+    self_coupling : J_self, flux per unit s fed back into the dendrite itself (default 0).
+    """
+
+    tau_ns: float = 250.0
+    beta: float = TWO_PI * 100.0
+    bias: float = 1.8024
+    phi_offset: float = 0.0
+    self_coupling: float = 0.0
+
+    def __post_init__(self) -> None:
+        _validate(
+            self,
+            {
+                "tau_ns": dict(low=0.0, low_open=True),
+                "beta": dict(low=0.0, low_open=True),
+                "bias": dict(low=0.0, high=2.5),
+                "phi_offset": dict(),
+                "self_coupling": dict(),
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Soma(Dendrite):
+    """The soma: a dendrite with a spiking threshold, an absolute refractory period and a refractory loop.
+
+    When s reaches ``threshold`` the neuron emits a spike, s is reset and held at 0 for
+    ``refractory_ns``, and a refractory dendrite (time constant ``refractory_tau_ns``) receives an
+    SPD-like flux pulse of peak ``refractory_phi_peak``; it couples back into the soma with coupling
+    ``refractory_coupling`` (negative). ``None`` chooses it automatically (PHYSICS.md §4) so that the
+    soma cannot re-fire while the refractory loop is near its peak, even under the maximal
+    excitatory flux φ = ½::
+
+        J_ref = (φ_th(i_b) − ½) / s_ref,peak
+
+    with φ_th the soma's threshold flux and s_ref,peak the refractory dendrite's peak after one spike.
+
+    Parameters (besides those of :class:`Dendrite`; τ defaults to 50 ns)
+    ----------
+    threshold : s_th, loop current (units of I_c) at which the soma spikes (default 0.5).
+    refractory_ns : absolute refractory period in ns (default 10).
+    refractory_tau_ns : time constant of the refractory dendrite in ns (default 50).
+    refractory_phi_peak : peak flux of the refractory drive in Φ0 (default 0.5).
+    refractory_coupling : J_ref (negative), or None for the automatic choice.
+    """
+
+    tau_ns: float = 50.0
+    threshold: float = 0.5
+    refractory_ns: float = 10.0
+    refractory_tau_ns: float = 50.0
+    refractory_phi_peak: float = 0.5
+    refractory_coupling: float | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _validate(
+            self,
+            {
+                "threshold": dict(low=0.0, low_open=True),
+                "refractory_ns": dict(low=0.0),
+                "refractory_tau_ns": dict(low=0.0, low_open=True),
+                "refractory_phi_peak": dict(low=0.0, high=1.0),
+                "refractory_coupling": dict(high=0.0, allow_none=True),
+            },
+        )

@@ -1,0 +1,286 @@
+"""``soen.simulate``: compile a network once, step it, return a :class:`~soen.engine.result.Result`."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numba
+import numpy as np
+
+from soen.engine.compile import CompiledNetwork, compile_network
+from soen.engine.result import Result
+from soen.model.network import Network
+
+__all__ = ["simulate", "INTEGRATORS"]
+
+#: integrator name → kernel code
+INTEGRATORS = {"euler": 0, "heun": 1}
+_PARALLEL_MIN_DENDRITES = 4096
+
+
+def _check_scalar(name, value, *, low_open=0.0):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v <= low_open:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return v
+
+
+def _resolve_record(record, compiled: CompiledNetwork, network: Network):
+    """Record selectors → (dendrite indices, labels)."""
+    if record is None:
+        return np.empty(0, dtype=np.int64), []
+    if isinstance(record, (str, tuple)):
+        record = [record]
+    dends, labels = [], []
+    for sel in record:
+        if isinstance(sel, str):
+            sel = (sel,)
+        if not isinstance(sel, tuple) or not 1 <= len(sel) <= 3:
+            raise ValueError(f"record entries must be 'pop', ('pop', ids) or ('pop', ids, dendrite), got {sel!r}")
+        pop = sel[0]
+        if pop not in network.populations:
+            raise ValueError(f"record: unknown population {pop!r}; known: {sorted(network.populations)}")
+        p = network.populations[pop]
+        ids = np.arange(p.n) if len(sel) < 2 or sel[1] is None else np.atleast_1d(np.asarray(sel[1]))
+        if ids.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0 or ids.max() >= p.n):
+            raise ValueError(f"record: neuron indices of {pop!r} must be integers in 0..{p.n - 1}, got {sel[1]!r}")
+        which = sel[2] if len(sel) == 3 else "soma"
+        names = p.neuron.dendrite_names()
+        if which == "all":
+            local = list(range(len(names))) + [len(names)]
+        elif which == "refractory":
+            local = [len(names)]
+        else:
+            local = [p.neuron.index(x) for x in (which if isinstance(which, (list, tuple)) else [which])]
+        for i in ids:
+            gid = compiled.pop_offset[pop] + int(i)
+            for k in local:
+                dends.append(compiled.dend_offset[gid] + k)
+                labels.append((pop, int(i), names[k] if k < len(names) else "refractory"))
+    return np.asarray(dends, dtype=np.int64), labels
+
+
+def _check_dt(c: CompiledNetwork, g_max: float) -> None:
+    """Refuse a time step the explicit integrators cannot follow (before any long run starts)."""
+    h = c.h_tau
+    leak = h * c.d_alpha / c.d_beta  # = dt / τ_loop
+    worst = int(np.argmax(leak))
+    if leak[worst] > 0.5:
+        tau_ns = c.dt_ns / leak[worst]
+        raise ValueError(f"dt_ns={c.dt_ns} is too large: dendrite {worst} has τ = {tau_ns:.4g} ns; "
+                         f"explicit integration needs dt_ns <= {0.5 * tau_ns:.4g}")
+    jump = h * g_max / c.d_beta
+    worst = int(np.argmax(jump))
+    if jump[worst] > 0.25:
+        raise ValueError(f"dt_ns={c.dt_ns} is too large: dendrite {worst} (β = {c.d_beta[worst]:.4g}) can gain "
+                         f"{jump[worst]:.3g} in s per step (allowed 0.25); use dt_ns <= {c.dt_ns * 0.25 / jump[worst]:.4g}")
+    if c.sy_tf_ns.size:
+        tf = float(c.sy_tf_ns.min())
+        if c.dt_ns > 0.5 * tf:
+            raise ValueError(f"dt_ns={c.dt_ns} is too large for the fastest synapse decay τ_f = {tf} ns; "
+                             f"use dt_ns <= {0.5 * tf:.4g}")
+
+
+def simulate(
+    network: Network,
+    duration_ns: float,
+    *,
+    dt_ns: float = 0.1,
+    seed: int = 0,
+    record=None,
+    record_every_ns: float | None = None,
+    integrator: str = "euler",
+    threads: int | None = None,
+    progress: bool | None = None,
+    table=None,
+    hardware=None,
+    layout=None,
+    engine: str = "cpu",
+) -> Result:
+    """Simulate ``network`` for ``duration_ns`` nanoseconds.
+
+    Parameters
+    ----------
+    network : the :class:`~soen.Network` to run (not modified).
+    duration_ns : simulated time in ns.
+    dt_ns : time step in ns (default 0.1, the published model's choice).
+    seed : non-negative integer; every random draw is a function of (seed, what, which element, which
+        event), so the same seed gives identical results for any thread count.
+    record : None (spikes only) or selectors of dendrites whose s and φ are traced: ``"pop"`` (all
+        somas), ``("pop", ids)`` (somas), ``("pop", ids, dendrite)`` with a name, index, list,
+        ``"all"`` or ``"refractory"``.
+    record_every_ns : trace sampling interval in ns (default: dt_ns).
+    integrator : ``"euler"`` (forward Euler, as PHENO) or ``"heun"`` (explicit trapezoid, 2nd order).
+    threads : worker threads for the dendrite update (default: Numba's default).
+    progress : show a progress bar (default: when the run is expected to take > 2 s and stderr is a TTY
+        or ``True``).
+    table : the :class:`soen.circuits.RateTable` for g(φ, i) (default: the shipped circuit table).
+    hardware : a :class:`soen.Hardware` for photonic delivery (default None: ideal — every synapse of a
+        spike fires after the projection's delay).
+    layout : a :class:`soen.photonics.Layout` giving neuron positions for the photonic link model.
+    engine : only ``"cpu"`` today.
+
+    Returns
+    -------
+    Result
+    """
+    t_compile0 = time.perf_counter()
+    if engine != "cpu":
+        raise ValueError(f"engine must be 'cpu' (the only engine in this version), got {engine!r}")
+    duration_ns = _check_scalar("duration_ns", duration_ns)
+    dt_ns = _check_scalar("dt_ns", dt_ns)
+    if dt_ns > duration_ns:
+        raise ValueError(f"dt_ns={dt_ns} must not exceed duration_ns={duration_ns}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if integrator not in INTEGRATORS:
+        raise ValueError(f"integrator must be one of {sorted(INTEGRATORS)}, got {integrator!r}")
+    max_threads = numba.config.NUMBA_NUM_THREADS
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
+                                or not 1 <= threads <= max_threads):
+        raise ValueError(f"threads must be an integer in 1..{max_threads}, got {threads!r}")
+    if table is None:
+        from soen.circuits import default_table
+
+        table = default_table()
+    links = None
+    if hardware is not None:
+        from soen.engine._links import make_links
+
+        links = make_links(network, hardware, layout, seed)
+
+    c = compile_network(network, duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), table=table, links=links)
+    _check_dt(c, float(np.max(table.g)))
+    rec_d, labels = _resolve_record(record, c, network)
+    rec_every = 0
+    n_rec_t = 0
+    if rec_d.size:
+        every_ns = dt_ns if record_every_ns is None else _check_scalar("record_every_ns", record_every_ns)
+        rec_every = max(1, int(round(every_ns / dt_ns)))
+        n_rec_t = (c.n_steps + rec_every - 1) // rec_every
+        need = n_rec_t * rec_d.size * 16
+        if need > 8 * 2**30:
+            raise ValueError(f"recording {rec_d.size} traces every {every_ns} ns needs {need / 2**30:.1f} GiB; "
+                             f"record fewer elements or raise record_every_ns")
+
+    nd, nch, nsyn = c.n_dendrites, c.ch_decay_r.size, c.n_synapses
+    state = dict(
+        s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
+        chC=np.zeros(nch), chR=np.zeros(nch), chF=np.zeros(nch), pend=np.zeros((nch, c.n_pend, 3)),
+        sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn), sy_t_end=np.zeros(nsyn),
+        ring=np.empty((c.n_ring, 64), dtype=np.int64), ring_n=np.zeros(c.n_ring, dtype=np.int64),
+        ref_until=np.full(c.n_neurons, -1, dtype=np.int64), node_count=np.zeros(c.n_nodes, dtype=np.int64),
+        src_pos=np.zeros(1, dtype=np.int64), fluxons=np.zeros(nd),
+    )
+    spk_step = np.empty(1024, dtype=np.int64)
+    spk_id = np.empty(1024, dtype=np.int64)
+    rec_s = np.zeros((n_rec_t, rec_d.size))
+    rec_phi = np.zeros((n_rec_t, rec_d.size))
+    counters = np.zeros(9, dtype=np.int64)
+    photonic = c.out_mu is not None
+    out_mu = c.out_mu if photonic else np.zeros(1)
+    out_jit = c.out_jitter_steps if photonic else np.zeros(1)
+    kernel_tab = table.kernel_arrays()
+    parallel = (threads is None or threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
+    kernel = None
+    from soen.engine import cpu
+
+    kernel = cpu.run_steps_parallel if parallel else cpu.run_steps_serial
+    t_compile = time.perf_counter() - t_compile0
+
+    def run(n0, n1):
+        nonlocal spk_step, spk_id
+        st = state
+        st["ring"], spk_step, spk_id = kernel(
+            n0, n1, c.dt_ns, c.h_tau, INTEGRATORS[integrator], c.seed,
+            c.d_beta, c.d_alpha, c.d_bias, c.d_offset, c.cp_ptr, c.cp_src, c.cp_J, c.ch_ptr, c.ch_decay_r,
+            c.ch_decay_f,
+            c.sy_ch, c.sy_w, c.sy_A, c.sy_ths_ns, c.sy_tr_ns, c.sy_tf_ns, c.sy_dead_ns, c.sy_hs_steps,
+            c.out_ptr, c.out_syn, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
+            c.src_node,
+            c.nr_soma, c.nr_ref_syn, c.nr_thresh, c.nr_ref_steps,
+            kernel_tab,
+            st["s"], st["s_new"], st["k1"], st["gbuf"], st["phi"], st["chC"], st["chR"], st["chF"], st["pend"],
+            st["sy_last"], st["sy_phi_end"], st["sy_t_end"], st["ring"], st["ring_n"], st["ref_until"],
+            st["node_count"], st["src_pos"], st["fluxons"],
+            spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi, counters,
+        )
+
+    old_threads = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(int(threads))
+    t_run0 = time.perf_counter()
+    n_done, complete, message = 0, True, ""
+    bar = None
+    try:
+        # first chunk also triggers (or loads) the JIT compilation
+        chunk = max(1, min(c.n_steps, 1000))
+        while n_done < c.n_steps:
+            n1 = min(c.n_steps, n_done + chunk)
+            t0 = time.perf_counter()
+            run(n_done, n1)
+            n_done = n1 if counters[5] == 0 else int(counters[7])
+            if counters[5]:
+                break
+            dt_chunk = time.perf_counter() - t0
+            # aim for ~0.2 s chunks so that Ctrl-C, progress and checkpoints stay responsive
+            per_step = dt_chunk / chunk
+            chunk = int(min(max(1, 0.2 / max(per_step, 1e-9)), 1_000_000))
+            remaining = (c.n_steps - n_done) * per_step
+            show = progress if progress is not None else (remaining > 2.0 and sys.stderr.isatty())
+            if bar is None and show and n_done < c.n_steps:
+                from rich.progress import Progress
+
+                bar = Progress(transient=False)
+                bar.start()
+                task = bar.add_task("simulating", total=c.n_steps)
+            if bar is not None:
+                bar.update(task, completed=n_done)
+    except KeyboardInterrupt:
+        complete, message = False, f"interrupted at t = {n_done * dt_ns:g} ns"
+        print(f"soen.simulate: {message}; returning the data recorded so far", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.stop()
+        if threads is not None:
+            numba.set_num_threads(old_threads)
+    t_run = time.perf_counter() - t_run0
+
+    n_spk = int(counters[2])
+    order = np.lexsort((spk_id[:n_spk], spk_step[:n_spk]))
+    n_rec = int(counters[8])
+    result = Result(
+        spike_times_ns=spk_step[:n_spk][order] * dt_ns,
+        spike_ids=spk_id[:n_spk][order],
+        populations={k: (c.pop_offset[k], c.pop_size[k]) for k in c.pop_offset},
+        duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), integrator=integrator,
+        trace_times_ns=np.arange(n_rec) * rec_every * dt_ns if rec_every else np.empty(0),
+        traces_s=rec_s[:n_rec], traces_phi=rec_phi[:n_rec], trace_labels=labels,
+        counts=dict(events=int(counters[0]), dead_time_drops=int(counters[1]), spikes=n_spk,
+                    lost=int(counters[3]), photons_detected=int(counters[4]),
+                    input_spikes=int(state["src_pos"][0])),
+        fluxons=state["fluxons"],
+        timing=dict(compile_s=t_compile, run_s=t_run, steps=n_done,
+                    steps_per_s=n_done / t_run if t_run > 0 else float("inf"),
+                    us_per_neuron_step=1e6 * t_run / max(1, n_done * c.n_neurons)),
+        complete=complete, t_end_ns=n_done * dt_ns, message=message,
+        metadata=dict(n_dendrites=nd, n_synapses=nsyn, parallel=parallel, table_model=getattr(table, "model", "?")),
+    )
+    if counters[5]:
+        d = int(counters[6])
+        nid = int(c.d_neuron[d])
+        pop = next(k for k, (o, n) in result.populations.items() if o <= nid < o + n)
+        local = d - c.dend_offset[nid]
+        names = c.dend_names[pop]
+        dname = names[local] if local < len(names) else "refractory"
+        msg = (f"non-finite state in dendrite {d} ({pop}[{nid - result.populations[pop][0]}].{dname}) "
+               f"at t = {int(counters[7]) * dt_ns:g} ns")
+        result.complete, result.message = False, msg
+        err = FloatingPointError(msg)
+        err.result = result
+        raise err
+    return result
