@@ -1,7 +1,47 @@
-"""soen: simulate, train and design superconducting optoelectronic neuromorphic (SOEN) hardware."""
+"""soen: simulate, train and design superconducting optoelectronic neuromorphic (SOEN) hardware.
+
+>>> import soen
+>>> net = soen.Network()
+>>> _ = net.add_population("exc", 4, soen.tree_neuron((3, 9)))
+>>> _ = net.add_source(soen.PoissonSource("inp", n=4, rate_hz=20e6))
+>>> _ = net.connect("inp", "exc", soen.OneToOne())
+>>> result = soen.simulate(net, 200.0, dt_ns=0.1, seed=1)
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .engine.result import Result
+from .model import (
+    AllToAll,
+    Dendrite,
+    FixedInDegree,
+    FixedProbability,
+    FromList,
+    FromMatrix,
+    Network,
+    Neuron,
+    Normal,
+    OneToOne,
+    PoissonSource,
+    Population,
+    Projection,
+    RegularSource,
+    Soma,
+    SpikeSource,
+    Synapse,
+    Uniform,
+    dag_neuron,
+    exc_inh_neuron,
+    point_neuron,
+    tree_neuron,
+)
+from ._simulate import simulate
+
+__all__ = [
+    "__version__", "simulate", "Result",
+    "Synapse", "Dendrite", "Soma", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
+    "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",
+    "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix", "Uniform", "Normal",
+]

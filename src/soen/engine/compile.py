@@ -46,19 +46,20 @@ class CompiledNetwork:
     # channels
     ch_decay_r: np.ndarray
     ch_decay_f: np.ndarray
-    # synapses
-    sy_ch: np.ndarray
-    sy_w: np.ndarray
-    sy_A: np.ndarray
-    sy_ths_ns: np.ndarray
-    sy_tr_ns: np.ndarray
-    sy_tf_ns: np.ndarray
-    sy_dead_ns: np.ndarray
-    sy_hs_steps: np.ndarray
+    # synapses: connection e (0..n_conn-1) ends on synapse e; refractory drives follow
+    sy_ch: np.ndarray  # int32 channel
+    sy_w: np.ndarray  # weight
+    sy_type: np.ndarray  # int32 index into the synapse-type tables st_*
+    st_A: np.ndarray  # per type: asymptote A = φ_pk (1 − τ_r/τ_f)
+    st_ths_ns: np.ndarray
+    st_tr_ns: np.ndarray
+    st_tf_ns: np.ndarray
+    st_dead_ns: np.ndarray
+    st_hs_steps: np.ndarray
+    st_e: np.ndarray  # per type: e^(−t_hs/τ_r), e^(−lag/τ_r), e^(−(lag − t_hs)/τ_f), lag = hs·dt
     # spiking nodes: neurons 0..n_neurons-1, then input channels
-    out_ptr: np.ndarray
-    out_syn: np.ndarray
-    out_delay: np.ndarray  # in steps
+    out_ptr: np.ndarray  # connections of node i: out_ptr[i]..out_ptr[i+1]
+    out_delay: np.ndarray  # int32, in steps
     src_step: np.ndarray  # input spikes, sorted by step
     src_node: np.ndarray
     # neurons
@@ -82,6 +83,16 @@ class CompiledNetwork:
     conn_pre: np.ndarray | None = None  # node id of each connection
     conn_post: np.ndarray | None = None  # neuron id of each connection (-1 for refractory drives)
     h_tau: float = 0.0  # time step in τ0
+
+    @property
+    def d_hb(self) -> np.ndarray:
+        """h/β per dendrite (h = dt in τ0): the Euler increment is h/β · g − hα/β · s."""
+        return self.h_tau / self.d_beta
+
+    @property
+    def d_ahb(self) -> np.ndarray:
+        """hα/β = dt/τ per dendrite."""
+        return self.h_tau * self.d_alpha / self.d_beta
 
     @property
     def n_dendrites(self) -> int:
@@ -122,10 +133,9 @@ def _resolve(value, n: int, rng, what: str) -> np.ndarray:
 
 
 def refractory_coupling(soma, table) -> float:
-    """Automatic J_ref (Soma docstring): (φ_th(i_b) − ½) / s_ref,peak, s_ref,peak from a fine solve."""
+    """Automatic J_ref (Soma docstring): −½ / s_ref,peak, with s_ref,peak from a fine solve."""
     from soen.engine._single import peak_response
 
-    phi_th = float(table.phi_th(soma.bias))
     syn = Synapse(tau_rise_ns=0.02, tau_fall_ns=soma.refractory_tau_ns, phi_peak=soma.refractory_phi_peak,
                   dead_time_ns=0.06)
     s_peak = peak_response(syn, soma.refractory_tau_ns, soma.beta, soma.bias, table)
@@ -133,7 +143,7 @@ def refractory_coupling(soma, table) -> float:
         raise ValueError(
             f"Soma.refractory_phi_peak={soma.refractory_phi_peak} does not drive the refractory dendrite "
             f"above threshold; give Soma.refractory_coupling explicitly")
-    return (phi_th - 0.5) / s_peak
+    return -0.5 / s_peak
 
 
 def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed: int, table,
@@ -226,7 +236,17 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     src_step, src_node = src_step[order], src_node[order]
 
     # ---- projections → connections → synapses --------------------------------------------
-    c_pre, c_post, c_dend, c_w, c_delay, c_syn = [], [], [], [], [], []
+    syn_types: list[Synapse] = []
+    type_index: dict = {}
+
+    def type_of(syn: Synapse) -> int:
+        key = (syn.amplitude, syn.t_hs_ns, syn.tau_rise_ns, syn.tau_fall_ns, syn.dead_time_ns)
+        if key not in type_index:
+            type_index[key] = len(syn_types)
+            syn_types.append(syn)
+        return type_index[key]
+
+    c_pre, c_post, c_dend, c_w, c_delay, c_type = [], [], [], [], [], []
     for p_index, proj in enumerate(network.projections):
         rng = _rng_for(seed, "connectivity", p_index)
         if proj.pre in network.populations:
@@ -250,67 +270,72 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         morph = post_pop.neuron
         if proj.target == "sites":
             sites = np.asarray(morph.sites(), dtype=np.int64)
-            # k-th connection onto a post neuron goes to site k mod n_sites
-            order_post = np.argsort(post, kind="stable")
-            rank = np.empty(n, dtype=np.int64)
+            # the k-th connection onto a post neuron goes to site k mod n_sites
+            local = np.empty(n, dtype=np.int64)
             if n:
+                order_post = np.argsort(post, kind="stable")
                 sp = post[order_post]
                 starts = np.r_[0, np.flatnonzero(np.diff(sp)) + 1]
                 counts = np.diff(np.r_[starts, n])
-                rank[order_post] = np.arange(n) - np.repeat(starts, counts)
-            local = sites[rank % sites.size] if n else np.empty(0, dtype=np.int64)
+                rank = np.arange(n) - np.repeat(starts, counts)
+                local[order_post] = sites[rank % sites.size]
         else:
             local = np.full(n, morph.index(proj.target), dtype=np.int64)
         post_g = post + pop_offset[proj.post]
-        syn = proj.synapse or morph.synapse
         c_pre.append(pre + pre_off)
         c_post.append(post_g)
         c_dend.append(dend_offset[post_g] + local)
         c_w.append(w)
-        c_delay.append(delay)
-        c_syn.append(np.full(n, len(ref_syn_params), dtype=np.int64))
-        ref_syn_params.append(syn)  # synapse parameter set index (shared by all of the projection)
-    # refractory drives: synapse of neuron i has parameter set i, on its refractory dendrite
-    c_pre.append(np.full(n_neu, -1, dtype=np.int64))
-    c_post.append(np.full(n_neu, -1, dtype=np.int64))
-    c_dend.append(nr_ref_dend.copy())
-    c_w.append(np.ones(n_neu))
-    c_delay.append(np.zeros(n_neu))
-    c_syn.append(np.arange(n_neu, dtype=np.int64))
-    pre_a = np.concatenate(c_pre)
-    post_a = np.concatenate(c_post)
-    dend_a = np.concatenate(c_dend)
-    w_a = np.concatenate(c_w)
-    delay_a = np.concatenate(c_delay)
-    pset_a = np.concatenate(c_syn)
-    delay_steps = np.rint(delay_a / dt_ns).astype(np.int64)
+        c_delay.append(np.rint(delay / dt_ns).astype(np.int64))
+        c_type.append(np.full(n, type_of(proj.synapse or morph.synapse), dtype=np.int32))
+    pre_a = np.concatenate(c_pre) if c_pre else np.empty(0, dtype=np.int64)
+    # order connections by sending node (stable: keeps projection order within a node)
+    order = np.argsort(pre_a, kind="stable")
+    pre_a = pre_a[order]
 
-    # order synapses: outgoing CSR by pre node (refractory drives, pre = -1, go last)
-    sort_key = np.where(pre_a < 0, n_nodes, pre_a)
-    order = np.argsort(sort_key, kind="stable")
-    pre_a, post_a, dend_a, w_a, delay_steps, pset_a = (x[order] for x in (pre_a, post_a, dend_a, w_a, delay_steps, pset_a))
-    n_syn = pre_a.size
-    n_conn = int((pre_a >= 0).sum())
-    out_ptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.add.at(out_ptr, pre_a[:n_conn] + 1, 1)
-    out_ptr = np.cumsum(out_ptr)
-    nr_ref_syn = np.empty(n_neu, dtype=np.int64)
-    nr_ref_syn[pset_a[n_conn:]] = np.arange(n_conn, n_syn)
+    def cat(parts, dtype):
+        return (np.concatenate(parts) if parts else np.empty(0, dtype=dtype))[order].astype(dtype, copy=False)
 
-    # synapse parameters
-    P = np.array([(s.amplitude, s.t_hs_ns, s.tau_rise_ns, s.tau_fall_ns, s.dead_time_ns) for s in ref_syn_params]).reshape(-1, 5)
-    sy_A, sy_ths, sy_tr, sy_tf, sy_dead = (P[pset_a, k].copy() for k in range(5))
-    sy_hs_steps = np.ceil(sy_ths / dt_ns - 1e-9).astype(np.int64)
+    post_a = cat(c_post, np.int64)
+    dend_conn = cat(c_dend, np.int64)
+    w_conn = cat(c_w, float)
+    delay_steps = cat(c_delay, np.int64)
+    type_conn = cat(c_type, np.int32)
+    del c_pre, c_post, c_dend, c_w, c_delay, c_type
+    n_conn = pre_a.size
+    out_ptr = np.searchsorted(pre_a, np.arange(n_nodes + 1)).astype(np.int64)
 
-    # channels: unique (dendrite, tau_r, tau_f), sorted by dendrite
-    keys = np.rec.fromarrays([dend_a, sy_tr, sy_tf])
-    uniq, inv = np.unique(keys, return_inverse=True)
-    ch_dend = uniq.f0.astype(np.int64)
-    ch_ptr = np.zeros(n_dend + 1, dtype=np.int64)
-    np.add.at(ch_ptr, ch_dend + 1, 1)
-    ch_ptr = np.cumsum(ch_ptr)
-    ch_decay_r = np.exp(-dt_ns / uniq.f1.astype(float))
-    ch_decay_f = np.exp(-dt_ns / uniq.f2.astype(float))
+    # refractory drives: synapse n_conn + i on neuron i's refractory dendrite
+    ref_types = np.array([type_of(sp) for sp in ref_syn_params], dtype=np.int32)
+    sy_type = np.concatenate([type_conn, ref_types])
+    sy_dend = np.concatenate([dend_conn, nr_ref_dend])
+    sy_w = np.concatenate([w_conn, np.ones(n_neu)])
+    nr_ref_syn = np.arange(n_conn, n_conn + n_neu, dtype=np.int64)
+    del dend_conn, w_conn, type_conn
+
+    # synapse-type tables
+    st_A = np.array([t.amplitude for t in syn_types])
+    st_ths = np.array([t.t_hs_ns for t in syn_types])
+    st_tr = np.array([t.tau_rise_ns for t in syn_types])
+    st_tf = np.array([t.tau_fall_ns for t in syn_types])
+    st_dead = np.array([t.dead_time_ns for t in syn_types])
+    st_hs = np.ceil(st_ths / dt_ns - 1e-9).astype(np.int64)
+    lag = st_hs * dt_ns
+    st_e = np.stack([np.exp(-st_ths / st_tr), np.exp(-lag / st_tr), np.exp(-(lag - st_ths) / st_tf)], axis=1)
+
+    # channels: unique (dendrite, τ_r, τ_f), sorted by dendrite
+    taus = np.stack([st_tr, st_tf], axis=1)
+    tau_u, tau_group = np.unique(taus, axis=0, return_inverse=True)
+    tau_group = np.asarray(tau_group).ravel()
+    key = sy_dend * len(tau_u) + tau_group[sy_type]
+    ch_key, sy_ch = np.unique(key, return_inverse=True)
+    sy_ch = np.asarray(sy_ch).ravel().astype(np.int32)
+    ch_dend = ch_key // len(tau_u)
+    ch_tau = tau_u[ch_key % len(tau_u)]
+    ch_ptr = np.searchsorted(ch_dend, np.arange(n_dend + 1)).astype(np.int64)
+    ch_decay_r = np.exp(-dt_ns / ch_tau[:, 0])
+    ch_decay_f = np.exp(-dt_ns / ch_tau[:, 1])
+    del key, sy_dend
 
     # dendrite couplings (incoming CSR)
     cp_a = np.array(cp, dtype=float).reshape(-1, 3)
@@ -328,20 +353,20 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         d_offset=d_arr[:, 3].copy(), d_neuron=d_arr[:, 4].astype(np.int64),
         cp_ptr=cp_ptr, cp_src=cp_src, cp_J=cp_J, ch_ptr=ch_ptr,
         ch_decay_r=ch_decay_r, ch_decay_f=ch_decay_f,
-        sy_ch=inv.astype(np.int64).ravel(), sy_w=w_a.astype(float), sy_A=sy_A, sy_ths_ns=sy_ths, sy_tr_ns=sy_tr,
-        sy_tf_ns=sy_tf, sy_dead_ns=sy_dead, sy_hs_steps=sy_hs_steps,
-        out_ptr=out_ptr, out_syn=np.arange(n_conn, dtype=np.int64), out_delay=delay_steps[:n_conn].copy(),
+        sy_ch=sy_ch, sy_w=sy_w, sy_type=sy_type, st_A=st_A, st_ths_ns=st_ths, st_tr_ns=st_tr, st_tf_ns=st_tf,
+        st_dead_ns=st_dead, st_hs_steps=st_hs, st_e=st_e,
+        out_ptr=out_ptr, out_delay=delay_steps.astype(np.int32),
         src_step=src_step, src_node=src_node,
         nr_soma=nr_soma, nr_ref_syn=nr_ref_syn, nr_thresh=nr_thresh, nr_ref_steps=nr_ref_steps,
-        n_pend=int(sy_hs_steps.max(initial=0)) + 1,
+        n_pend=int(st_hs.max(initial=0)) + 1,
         n_ring=int(delay_steps.max(initial=0)) + 2,
         pop_offset=pop_offset, pop_size=pop_size, src_offset=src_offset, dend_offset=dend_offset,
-        dend_names=dend_names, conn_pre=pre_a[:n_conn].copy(), conn_post=post_a[:n_conn].copy(), h_tau=h_tau,
+        dend_names=dend_names, conn_pre=pre_a.astype(np.int32), conn_post=post_a.astype(np.int32), h_tau=h_tau,
     )
     if links is not None:
         la = links(compiled.conn_pre, compiled.conn_post)
         compiled.out_mu = np.asarray(la.mu, dtype=float)
-        extra = np.rint(np.asarray(la.delay_ns, dtype=float) / dt_ns).astype(np.int64)
+        extra = np.rint(np.asarray(la.delay_ns, dtype=float) / dt_ns).astype(np.int32)
         compiled.out_delay = compiled.out_delay + extra
         compiled.out_jitter_steps = np.asarray(la.jitter_ns, dtype=float) / dt_ns
         compiled.emission_tau_steps = float(la.emission_tau_ns) / dt_ns

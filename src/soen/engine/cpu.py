@@ -54,7 +54,18 @@ def _push(ring, ring_n, slot, value):
 
 
 @nb.njit(cache=True)
-def _emit(node, m, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau, seed,
+def _grow2(a, b):
+    """Double the capacity of two parallel arrays."""
+    c = a.shape[0]
+    a2 = np.empty(2 * c, dtype=a.dtype)
+    a2[:c] = a
+    b2 = np.empty(2 * c, dtype=b.dtype)
+    b2[:c] = b
+    return a2, b2
+
+
+@nb.njit(cache=True)
+def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, seed,
           node_count, counters):
     """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring."""
     L = ring.shape[0]
@@ -78,32 +89,32 @@ def _emit(node, m, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, 
                 d = 0
             if d > L - 2:
                 d = L - 2
-        ring = _push(ring, ring_n, (m + d) % L, out_syn[e])
+        ring = _push(ring, ring_n, (m + d) % L, e)
     return ring
 
 
 @nb.njit(cache=True)
-def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths, sy_tr, sy_tf, sy_dead,
-             sy_hs, chC, chR, chF, pend, counters):
+def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
+             st_dead, st_hs, chC, chR, chF, pend, counters):
     """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time)."""
+    ty = sy_type[k]
     last = sy_last[k]
-    if last >= 0 and (n - last) * dt < sy_dead[k] - 1e-9:
+    if last >= 0 and (n - last) * dt < st_dead[ty] - 1e-9:
         counters[1] += 1
         return
     t = n * dt
     phi_m = 0.0
     if last >= 0:
-        phi_m = sy_phi_end[k] * math.exp(-(t - sy_t_end[k]) / sy_tf[k])
+        phi_m = sy_phi_end[k] * math.exp(-(t - sy_t_end[k]) / st_tf[ty])
     w = sy_w[k]
-    A = sy_A[k]
+    A = st_A[ty]
     ch = sy_ch[k]
-    tr = sy_tr[k]
-    ths = sy_ths[k]
-    phi_p = A + (phi_m - A) * math.exp(-ths / tr)
+    ths = st_ths[ty]
+    phi_p = A + (phi_m - A) * st_e[ty, 0]  # st_e = (e^(−t_hs/τ_r), e^(−lag/τ_r), e^(−(lag − t_hs)/τ_f))
     chC[ch] += w * A
     chR[ch] += w * (phi_m - A)
     chF[ch] -= w * phi_m
-    hs = sy_hs[k]
+    hs = st_hs[ty]
     if hs == 0:
         chC[ch] -= w * A
         chR[ch] -= w * (phi_m - A)
@@ -111,10 +122,9 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths,
     else:
         K = pend.shape[1]
         s2 = (n + hs) % K
-        lag = hs * dt
         pend[ch, s2, 0] -= w * A
-        pend[ch, s2, 1] -= w * (phi_m - A) * math.exp(-lag / tr)
-        pend[ch, s2, 2] += w * phi_p * math.exp(-(lag - ths) / sy_tf[k])
+        pend[ch, s2, 1] -= w * (phi_m - A) * st_e[ty, 1]
+        pend[ch, s2, 2] += w * phi_p * st_e[ty, 2]
     sy_phi_end[k] = phi_p
     sy_t_end[k] = t + ths
     sy_last[k] = n
@@ -124,18 +134,18 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths,
 def _run_steps_py(
     n0, n1, dt, h, method, seed,
     # dendrites
-    d_beta, d_alpha, d_bias, d_offset, cp_ptr, cp_src, cp_J, ch_ptr, ch_dr, ch_df,
+    d_hb, d_ahb, d_bias, d_offset, cp_ptr, cp_src, cp_J, ch_ptr, ch_dr, ch_df,
     # synapses
-    sy_ch, sy_w, sy_A, sy_ths, sy_tr, sy_tf, sy_dead, sy_hs,
+    sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf, st_dead, st_hs,
     # nodes / connections
-    out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node,
+    out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node,
     # neurons
     nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
     # table
     tab,
     # state
     s, s_new, k1, gbuf, phi, chC, chR, chF, pend, sy_last, sy_phi_end, sy_t_end, ring, ring_n, ref_until,
-    node_count, src_pos, fluxons,
+    node_count, src_pos, fluxons, fired,
     # recording
     spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi,
     # counters: 0 accepted, 1 dead-time drops, 2 spikes, 3 lost (0 photons), 4 photons detected,
@@ -151,55 +161,75 @@ def _run_steps_py(
         # 1. input spikes at step n
         p = src_pos[0]
         while p < n_src and src_step[p] == n:
-            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit,
+            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
                          em_tau, seed, node_count, counters)
             p += 1
         src_pos[0] = p
         # 2. synapse events arriving now
         slot = n % L
         for q in range(ring_n[slot]):
-            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_A, sy_ths, sy_tr,
-                     sy_tf, sy_dead, sy_hs, chC, chR, chF, pend, counters)
+            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A, st_ths,
+                     st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
         ring_n[slot] = 0
-        # 3. dendrites
+        # 3. dendrites (Jacobi: every dendrite reads the currents of step n)
         nxt = (n + 1) % K
-        for d in nb.prange(n_dend):
-            f = d_offset[d]
-            for c in range(ch_ptr[d], ch_ptr[d + 1]):
-                f += chC[c] + chR[c] + chF[c]
-            for j in range(cp_ptr[d], cp_ptr[d + 1]):
-                f += cp_J[j] * s[cp_src[j]]
-            phi[d] = f
-            g = rate(f, d_bias[d] - s[d], tab)
-            gbuf[d] = g
-            k1[d] = (g - d_alpha[d] * s[d]) / d_beta[d]
-            s_new[d] = s[d] + h * k1[d]
-        if method == 1:  # Heun: corrector with flux at t_{n+1} from the predicted currents
+        nbad = 0
+        if method == 0:
             for d in nb.prange(n_dend):
                 f = d_offset[d]
                 for c in range(ch_ptr[d], ch_ptr[d + 1]):
-                    f += chC[c] + pend[c, nxt, 0] + (chR[c] * ch_dr[c] + pend[c, nxt, 1]) + (chF[c] * ch_df[c] + pend[c, nxt, 2])
+                    f += chC[c] + chR[c] + chF[c]
+                    chC[c] += pend[c, nxt, 0]
+                    chR[c] = chR[c] * ch_dr[c] + pend[c, nxt, 1]
+                    chF[c] = chF[c] * ch_df[c] + pend[c, nxt, 2]
+                    pend[c, nxt, 0] = 0.0
+                    pend[c, nxt, 1] = 0.0
+                    pend[c, nxt, 2] = 0.0
+                for j in range(cp_ptr[d], cp_ptr[d + 1]):
+                    f += cp_J[j] * s[cp_src[j]]
+                phi[d] = f
+                sd = s[d]
+                g = rate(f, d_bias[d] - sd, tab)
+                sn = sd + d_hb[d] * g - d_ahb[d] * sd
+                s_new[d] = sn
+                fluxons[d] += g
+                if not math.isfinite(sn):
+                    nbad += 1
+        else:  # Heun: predictor, then corrector with the flux at t_{n+1}
+            for d in nb.prange(n_dend):
+                f = d_offset[d]
+                for c in range(ch_ptr[d], ch_ptr[d + 1]):
+                    f += chC[c] + chR[c] + chF[c]
+                for j in range(cp_ptr[d], cp_ptr[d + 1]):
+                    f += cp_J[j] * s[cp_src[j]]
+                phi[d] = f
+                sd = s[d]
+                g = rate(f, d_bias[d] - sd, tab)
+                gbuf[d] = g
+                k1[d] = d_hb[d] * g - d_ahb[d] * sd
+                s_new[d] = sd + k1[d]
+            for d in nb.prange(n_dend):
+                f = d_offset[d]
+                for c in range(ch_ptr[d], ch_ptr[d + 1]):
+                    chC[c] += pend[c, nxt, 0]
+                    chR[c] = chR[c] * ch_dr[c] + pend[c, nxt, 1]
+                    chF[c] = chF[c] * ch_df[c] + pend[c, nxt, 2]
+                    pend[c, nxt, 0] = 0.0
+                    pend[c, nxt, 1] = 0.0
+                    pend[c, nxt, 2] = 0.0
+                    f += chC[c] + chR[c] + chF[c]
                 for j in range(cp_ptr[d], cp_ptr[d + 1]):
                     f += cp_J[j] * s_new[cp_src[j]]
                 sp = s_new[d]
                 g2 = rate(f, d_bias[d] - sp, tab)
-                k2 = (g2 - d_alpha[d] * sp) / d_beta[d]
-                gbuf[d] = 0.5 * (gbuf[d] + g2)
-                k1[d] = 0.5 * (k1[d] + k2)
-        bad = False
-        for d in nb.prange(n_dend):
-            if method == 1:
-                s_new[d] = s[d] + h * k1[d]
-            fluxons[d] += gbuf[d] * h / TWO_PI
-            if not math.isfinite(s_new[d]):
-                bad = True
-            for c in range(ch_ptr[d], ch_ptr[d + 1]):
-                chC[c] += pend[c, nxt, 0]
-                chR[c] = chR[c] * ch_dr[c] + pend[c, nxt, 1]
-                chF[c] = chF[c] * ch_df[c] + pend[c, nxt, 2]
-                pend[c, nxt, 0] = 0.0
-                pend[c, nxt, 1] = 0.0
-                pend[c, nxt, 2] = 0.0
+                k2 = d_hb[d] * g2 - d_ahb[d] * sp
+                sn = s[d] + 0.5 * (k1[d] + k2)
+                k1[d] = sn
+                fluxons[d] += 0.5 * (gbuf[d] + g2)
+                if not math.isfinite(sn):
+                    nbad += 1
+            for d in nb.prange(n_dend):
+                s_new[d] = k1[d]
         # recording of s(t_n), φ(t_n)
         if rec_every > 0 and n % rec_every == 0:
             r = counters[8]
@@ -208,7 +238,7 @@ def _run_steps_py(
                     rec_s[r, q] = s[rec_d[q]]
                     rec_phi[r, q] = phi[rec_d[q]]
                 counters[8] = r + 1
-        if bad:
+        if nbad > 0:
             for d in range(n_dend):
                 if not math.isfinite(s_new[d]):
                     counters[5] = 1
@@ -218,32 +248,33 @@ def _run_steps_py(
             return ring, spk_step, spk_id
         for d in nb.prange(n_dend):
             s[d] = s_new[d]
-        # 4. somas
+        # 4. somas: scan (no allocation in this loop), then handle the few that fired
         m = n + 1
+        n_fired = 0
         for i in range(n_neu):
             d = nr_soma[i]
             if m <= ref_until[i]:
                 s[d] = 0.0
-                continue
-            if s[d] >= nr_thresh[i]:
-                c = counters[2]
-                if c == spk_step.shape[0]:
-                    bs = np.empty(2 * c, dtype=spk_step.dtype)
-                    bs[:c] = spk_step
-                    spk_step = bs
-                    bi = np.empty(2 * c, dtype=spk_id.dtype)
-                    bi[:c] = spk_id
-                    spk_id = bi
-                spk_step[c] = m
-                spk_id[c] = i
-                counters[2] = c + 1
-                s[d] = 0.0
-                ref_until[i] = m + nr_ref_steps[i]
-                ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
-                ring = _emit(i, m, ring, ring_n, out_ptr, out_syn, out_delay, photonic, out_mu, out_jit, em_tau,
-                             seed, node_count, counters)
+            elif s[d] >= nr_thresh[i]:
+                fired[n_fired] = i
+                n_fired += 1
+        for q in range(n_fired):
+            i = fired[q]
+            c = counters[2]
+            if c == spk_step.shape[0]:
+                spk_step, spk_id = _grow2(spk_step, spk_id)
+            spk_step[c] = m
+            spk_id[c] = i
+            counters[2] = c + 1
+            s[nr_soma[i]] = 0.0
+            ref_until[i] = m + nr_ref_steps[i]
+            ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
+            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau,
+                         seed, node_count, counters)
     return ring, spk_step, spk_id
 
 
-run_steps_parallel = nb.njit(parallel=True, cache=True)(_run_steps_py)
-run_steps_serial = nb.njit(cache=True)(_run_steps_py)
+# fast-math without 'nnan'/'ninf', so that the non-finite check survives
+_FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
+run_steps_parallel = nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)(_run_steps_py)
+run_steps_serial = nb.njit(cache=True, fastmath=_FASTMATH)(_run_steps_py)

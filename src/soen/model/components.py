@@ -166,13 +166,14 @@ class Soma(Dendrite):
     When s reaches ``threshold`` the neuron emits a spike, s is reset and held at 0 for
     ``refractory_ns``, and a refractory dendrite (time constant ``refractory_tau_ns``) receives an
     SPD-like flux pulse of peak ``refractory_phi_peak``; it couples back into the soma with coupling
-    ``refractory_coupling`` (negative). ``None`` chooses it automatically (PHYSICS.md §4) so that the
-    soma cannot re-fire while the refractory loop is near its peak, even under the maximal
-    excitatory flux φ = ½::
+    ``refractory_coupling`` (negative). ``None`` chooses it automatically (PHYSICS.md §4) so that at
+    the refractory loop's peak its feedback cancels the largest excitatory flux of the monotonic half
+    period, φ = ½, keeping the soma below threshold until the refractory current decays::
 
-        J_ref = (φ_th(i_b) − ½) / s_ref,peak
+        J_ref = −½ / s_ref,peak
 
-    with φ_th the soma's threshold flux and s_ref,peak the refractory dendrite's peak after one spike.
+    with s_ref,peak the refractory dendrite's peak current after one spike (a fine Heun solve at
+    compile time; ≈ −0.76 at the defaults, cf. ≈ −0.74 in the published model).
 
     Parameters (besides those of :class:`Dendrite`; τ defaults to 50 ns)
     ----------

@@ -215,18 +215,21 @@ class FixedInDegree:
             raise ValueError(f"FixedInDegree.k must be a non-negative integer, got {self.k!r}")
 
     def pairs(self, n_pre, n_post, same, rng):
-        avail = n_pre - (1 if same and not self.allow_self else 0)
+        no_self = same and not self.allow_self
+        avail = n_pre - (1 if no_self else 0)
         if self.k > avail:
             raise ValueError(f"FixedInDegree.k={self.k} exceeds the {avail} available pre neurons")
-        pre = np.empty((n_post, self.k), dtype=np.int64)
-        for j in range(n_post):
-            if same and not self.allow_self:
-                src = rng.choice(n_pre - 1, size=self.k, replace=False)
-                src[src >= j] += 1
-            else:
-                src = rng.choice(n_pre, size=self.k, replace=False)
-            pre[j] = src
-        post = np.repeat(np.arange(n_post), self.k)
+        post = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
+        if self.k == 0:
+            return np.empty(0, dtype=np.int64), post
+        # draw with replacement, then redraw the (rare) rows that hold duplicates without replacement
+        pre = rng.integers(0, avail, size=(n_post, self.k), dtype=np.int64)
+        srt = np.sort(pre, axis=1)
+        dup_rows = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)) if self.k > 1 else np.empty(0, int)
+        for j in dup_rows:
+            pre[j] = rng.choice(avail, size=self.k, replace=False)
+        if no_self:  # shift indices >= j by one to skip neuron j itself
+            pre += pre >= np.arange(n_post)[:, None]
         return pre.ravel(), post
 
 

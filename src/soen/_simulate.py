@@ -78,8 +78,8 @@ def _check_dt(c: CompiledNetwork, g_max: float) -> None:
     if jump[worst] > 0.25:
         raise ValueError(f"dt_ns={c.dt_ns} is too large: dendrite {worst} (β = {c.d_beta[worst]:.4g}) can gain "
                          f"{jump[worst]:.3g} in s per step (allowed 0.25); use dt_ns <= {c.dt_ns * 0.25 / jump[worst]:.4g}")
-    if c.sy_tf_ns.size:
-        tf = float(c.sy_tf_ns.min())
+    if c.st_tf_ns.size:
+        tf = float(c.st_tf_ns.min())
         if c.dt_ns > 0.5 * tf:
             raise ValueError(f"dt_ns={c.dt_ns} is too large for the fastest synapse decay τ_f = {tf} ns; "
                              f"use dt_ns <= {0.5 * tf:.4g}")
@@ -174,7 +174,7 @@ def simulate(
         sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn), sy_t_end=np.zeros(nsyn),
         ring=np.empty((c.n_ring, 64), dtype=np.int64), ring_n=np.zeros(c.n_ring, dtype=np.int64),
         ref_until=np.full(c.n_neurons, -1, dtype=np.int64), node_count=np.zeros(c.n_nodes, dtype=np.int64),
-        src_pos=np.zeros(1, dtype=np.int64), fluxons=np.zeros(nd),
+        src_pos=np.zeros(1, dtype=np.int64), fluxons=np.zeros(nd), fired=np.zeros(c.n_neurons, dtype=np.int64),
     )
     spk_step = np.empty(1024, dtype=np.int64)
     spk_id = np.empty(1024, dtype=np.int64)
@@ -185,6 +185,7 @@ def simulate(
     out_mu = c.out_mu if photonic else np.zeros(1)
     out_jit = c.out_jitter_steps if photonic else np.zeros(1)
     kernel_tab = table.kernel_arrays()
+    d_hb, d_ahb = c.d_hb, c.d_ahb
     parallel = (threads is None or threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
     kernel = None
     from soen.engine import cpu
@@ -197,16 +198,16 @@ def simulate(
         st = state
         st["ring"], spk_step, spk_id = kernel(
             n0, n1, c.dt_ns, c.h_tau, INTEGRATORS[integrator], c.seed,
-            c.d_beta, c.d_alpha, c.d_bias, c.d_offset, c.cp_ptr, c.cp_src, c.cp_J, c.ch_ptr, c.ch_decay_r,
+            d_hb, d_ahb, c.d_bias, c.d_offset, c.cp_ptr, c.cp_src, c.cp_J, c.ch_ptr, c.ch_decay_r,
             c.ch_decay_f,
-            c.sy_ch, c.sy_w, c.sy_A, c.sy_ths_ns, c.sy_tr_ns, c.sy_tf_ns, c.sy_dead_ns, c.sy_hs_steps,
-            c.out_ptr, c.out_syn, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
+            c.sy_ch, c.sy_w, c.sy_type, c.st_A, c.st_ths_ns, c.st_e, c.st_tf_ns, c.st_dead_ns, c.st_hs_steps,
+            c.out_ptr, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
             c.src_node,
             c.nr_soma, c.nr_ref_syn, c.nr_thresh, c.nr_ref_steps,
             kernel_tab,
             st["s"], st["s_new"], st["k1"], st["gbuf"], st["phi"], st["chC"], st["chR"], st["chF"], st["pend"],
             st["sy_last"], st["sy_phi_end"], st["sy_t_end"], st["ring"], st["ring_n"], st["ref_until"],
-            st["node_count"], st["src_pos"], st["fluxons"],
+            st["node_count"], st["src_pos"], st["fluxons"], st["fired"],
             spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi, counters,
         )
 
@@ -263,7 +264,7 @@ def simulate(
         counts=dict(events=int(counters[0]), dead_time_drops=int(counters[1]), spikes=n_spk,
                     lost=int(counters[3]), photons_detected=int(counters[4]),
                     input_spikes=int(state["src_pos"][0])),
-        fluxons=state["fluxons"],
+        fluxons=state["fluxons"] * (c.h_tau / (2 * np.pi)),
         timing=dict(compile_s=t_compile, run_s=t_run, steps=n_done,
                     steps_per_s=n_done / t_run if t_run > 0 else float("inf"),
                     us_per_neuron_step=1e6 * t_run / max(1, n_done * c.n_neurons)),
