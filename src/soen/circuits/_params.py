@@ -1,0 +1,103 @@
+"""Circuit parameters of the two-junction "ri" dendrite and input validation helpers.
+
+All quantities are normalised (PHYSICS.md §1): inductances as β = 2π L I_c / Φ0, currents in units of
+the reference junction critical current I_c, leak as α = r_leak / r_j.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SquidParams", "check_real", "check_finite_array"]
+
+
+def check_real(name: str, value: Any, *, positive: bool = False, nonneg: bool = False) -> float:
+    """Return ``value`` as a finite float or raise a ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if positive and v <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    if nonneg and v < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return v
+
+
+def check_finite_array(name: str, value: Any, *, nonneg: bool = False) -> np.ndarray:
+    """Convert ``value`` to a float64 array; raise if it is not numeric, not finite or (optionally) < 0."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a real number or array of real numbers, got {value!r}") from None
+    if arr.size and not np.all(np.isfinite(arr)):
+        bad = arr[~np.isfinite(arr)].ravel()[0]
+        raise ValueError(f"{name} must be finite everywhere, got a value {bad!r}")
+    if nonneg and arr.size and np.any(arr < 0):
+        bad = arr[arr < 0].ravel()[0]
+        raise ValueError(f"{name} must be >= 0 everywhere, got a value {bad!r}")
+    return arr
+
+
+@dataclass(frozen=True)
+class SquidParams:
+    """Normalised parameters of the "ri" dendrite circuit (PHYSICS.md §2, PHENO).
+
+    Parameters
+    ----------
+    beta_c : float
+        Stewart–McCumber parameter of the junctions, β_c = 2π I_c r_j² C / Φ0 (> 0; default 0.3).
+    beta_1, beta_2 : float
+        Normalised inductances of the two SQUID arms (default π/2 each, β_sq = π).
+    ic_1, ic_2 : float
+        Critical currents of junctions J1 and J2 relative to the reference I_c (default 1, 1).
+        A junction with relative critical current a has a·β_c φ̈ + a φ̇ + a sin φ = i (its capacitance
+        scales with I_c and its shunt resistance inversely, so β_c is common, PHYSICS.md §1).
+    beta_di : float
+        Normalised inductance of the integration loop (only used by the full circuit; default 2π·10³).
+    alpha : float
+        Leak α = r_leak / r_j of the integration loop (only used by the full circuit; default 0).
+    """
+
+    beta_c: float = 0.3
+    beta_1: float = math.pi / 2
+    beta_2: float = math.pi / 2
+    ic_1: float = 1.0
+    ic_2: float = 1.0
+    beta_di: float = 2.0 * math.pi * 1e3
+    alpha: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("beta_c", "beta_1", "beta_2", "ic_1", "ic_2", "beta_di"):
+            object.__setattr__(self, name, check_real(name, getattr(self, name), positive=True))
+        object.__setattr__(self, "alpha", check_real("alpha", self.alpha, nonneg=True))
+
+    @classmethod
+    def from_kwargs(cls, **circuit: Any) -> SquidParams:
+        """Build from keyword arguments, rejecting unknown names with a helpful message."""
+        allowed = set(cls.__dataclass_fields__)
+        unknown = sorted(set(circuit) - allowed)
+        if unknown:
+            raise TypeError(f"unknown circuit parameter(s) {unknown}; allowed: {sorted(allowed)}")
+        return cls(**circuit)
+
+    def squid_dict(self) -> dict[str, float]:
+        """The parameters that determine the SQUID rate g(φ, i_sq) (not β_di, α)."""
+        d = asdict(self)
+        d.pop("beta_di")
+        d.pop("alpha")
+        return d
+
+    def as_dict(self) -> dict[str, float]:
+        """All parameters as a plain dict."""
+        return asdict(self)
+
+    @property
+    def symmetric(self) -> bool:
+        """True when the SQUID is mirror-symmetric (g(φ) = g(1 − φ))."""
+        return self.beta_1 == self.beta_2 and self.ic_1 == self.ic_2
