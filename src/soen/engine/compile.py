@@ -128,7 +128,7 @@ def _resolve(value, n: int, rng, what: str) -> np.ndarray:
                              f"(one per connection), got shape {arr.shape}")
     if not np.isfinite(out).all():
         bad = int(np.flatnonzero(~np.isfinite(out))[0])
-        raise ValueError(f"{what} must be finite; connection {bad} has {out[bad]!r}")
+        raise ValueError(f"{what} must be finite; connection {bad} has {float(out[bad])!r}")
     return out
 
 

@@ -35,6 +35,7 @@ from soen._rng import exponential, normal, poisson
 from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
+_BIG = 1e300  # a loop current beyond this is treated as non-finite
 STREAM_PHOTON = 2
 STREAM_EMISSION = 3
 STREAM_JITTER = 4
@@ -193,7 +194,7 @@ def _run_steps_py(
                 sn = sd + d_hb[d] * g - d_ahb[d] * sd
                 s_new[d] = sn
                 fluxons[d] += g
-                if not math.isfinite(sn):
+                if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
                     nbad += 1
         else:  # Heun: predictor, then corrector with the flux at t_{n+1}
             for d in nb.prange(n_dend):
@@ -226,7 +227,7 @@ def _run_steps_py(
                 sn = s[d] + 0.5 * (k1[d] + k2)
                 k1[d] = sn
                 fluxons[d] += 0.5 * (gbuf[d] + g2)
-                if not math.isfinite(sn):
+                if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
                     nbad += 1
             for d in nb.prange(n_dend):
                 s_new[d] = k1[d]
@@ -240,7 +241,7 @@ def _run_steps_py(
                 counters[8] = r + 1
         if nbad > 0:
             for d in range(n_dend):
-                if not math.isfinite(s_new[d]):
+                if not (-_BIG < s_new[d] < _BIG):
                     counters[5] = 1
                     counters[6] = d
                     counters[7] = n
