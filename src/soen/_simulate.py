@@ -143,6 +143,15 @@ def simulate(
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))
                                 or not 1 <= threads <= max_threads):
         raise ValueError(f"threads must be an integer in 1..{max_threads}, got {threads!r}")
+    kinds = {bool(getattr(p.neuron, "_point_model", False)) for p in network.populations.values()}
+    if True in kinds:
+        if kinds == {True}:
+            from soen.engine.point import simulate_point
+
+            return simulate_point(network, duration_ns, dt_ns=dt_ns, seed=int(seed), record=record,
+                                  record_every_ns=record_every_ns, threads=threads, progress=progress)
+        raise ValueError("a network mixing SOEN neurons and standard point models (LIF, …) cannot be simulated "
+                         "yet; use one kind per network")
     if table is None:
         from soen.circuits import default_table
 

@@ -59,8 +59,9 @@ class Population:
     def __post_init__(self) -> None:
         _check_name("Population", self.name)
         object.__setattr__(self, "n", _check_count("Population", self.n))
-        if not isinstance(self.neuron, Neuron):
-            raise TypeError(f"Population.neuron must be a Neuron, got {type(self.neuron).__name__}")
+        if not isinstance(self.neuron, Neuron) and not getattr(self.neuron, "_point_model", False):
+            raise TypeError(f"Population.neuron must be a Neuron morphology or a standard point model "
+                            f"(soen.models), got {type(self.neuron).__name__}")
         if self.positions_um is not None:
             p = np.asarray(self.positions_um, dtype=float)
             if p.ndim != 2 or p.shape[0] != self.n or p.shape[1] not in (2, 3) or not np.isfinite(p).all():
