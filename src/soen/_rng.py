@@ -147,11 +147,12 @@ def normal_array(seed: int, stream: int, elements, counter: int = 0) -> np.ndarr
     return out
 
 
-def philox(seed: int, stream: str | int, index: int) -> np.random.Generator:
-    """A NumPy Philox generator keyed by (seed, stream, index): for bulk draws at compile time.
+def philox(seed: int, stream: str | int, index: int, block: int = 0) -> np.random.Generator:
+    """A NumPy Philox generator keyed by (seed, stream, index) and started at counter block ``block``.
 
-    Counter-based like the scalar functions above: the draws of element ``index`` do not depend on
-    any other element or on the order in which generators are made.
+    For bulk draws at compile time. Counter-based like the scalar functions above: the draws of
+    (index, block) do not depend on any other element or block, nor on the order generators are made.
     """
     sid = STREAMS[stream] if isinstance(stream, str) else int(stream)
-    return np.random.Generator(np.random.Philox(key=[int(seed) & (2**64 - 1), (sid << 48) | (int(index) & (2**48 - 1))]))
+    key = [int(seed) & (2**64 - 1), (sid << 48) | (int(index) & (2**48 - 1))]
+    return np.random.Generator(np.random.Philox(key=key, counter=[0, 0, int(block) & (2**64 - 1), 0]))

@@ -11,6 +11,7 @@ import numpy as np
 
 from soen.engine.compile import CompiledNetwork, compile_network
 from soen.engine.result import Result
+from soen.engine.state import EngineState, fingerprint
 from soen.model.network import Network
 
 __all__ = ["simulate", "INTEGRATORS"]
@@ -100,6 +101,9 @@ def simulate(
     hardware=None,
     layout=None,
     engine: str = "cpu",
+    output=None,
+    checkpoint=None,
+    resume=None,
 ) -> Result:
     """Simulate ``network`` for ``duration_ns`` nanoseconds.
 
@@ -123,6 +127,12 @@ def simulate(
         spike fires after the projection's delay).
     layout : a :class:`soen.photonics.Layout` giving neuron positions for the photonic link model.
     engine : only ``"cpu"`` today.
+    output : path of an HDF5 results file written in chunks during the run (see ``soen.io.results``);
+        an interrupted or failed run leaves a valid file marked incomplete.
+    checkpoint : path of an NPZ checkpoint written when the run ends (also when interrupted).
+    resume : path of a checkpoint to continue from; the network, seed, dt_ns and integrator must be
+        those of the checkpointed run and ``duration_ns`` the new end time. The result holds all spikes
+        since t = 0 and equals an uninterrupted run.
 
     Returns
     -------
@@ -163,6 +173,12 @@ def simulate(
         links = make_links(network, hardware, layout, seed)
 
     c = compile_network(network, duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), table=table, links=links)
+    if hardware is not None and not hardware.ideal and hardware.critical_current_spread > 0:
+        # frozen junction I_c spread: each dendrite's normalised bias becomes i_b / (I_c / I_c,nominal)
+        from soen.photonics.variability import critical_current_factors, effective_bias
+
+        f = critical_current_factors(c.n_dendrites, seed=int(seed), sigma_rel=hardware.critical_current_spread)
+        c.d_bias = np.minimum(effective_bias(c.d_bias, f), float(table.i_grid[-1]))
     _check_dt(c, float(np.max(table.g)))
     rec_d, labels = _resolve_record(record, c, network)
     rec_every = 0
@@ -176,82 +192,101 @@ def simulate(
             raise ValueError(f"recording {rec_d.size} traces every {every_ns} ns needs {need / 2**30:.1f} GiB; "
                              f"record fewer elements or raise record_every_ns")
 
-    nd, nch, nsyn = c.n_dendrites, c.ch_decay_r.size, c.n_synapses
-    state = dict(
-        s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
-        chC=np.zeros(nch), chR=np.zeros(nch), chF=np.zeros(nch), pend=np.zeros((nch, c.n_pend, 3)),
-        sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn), sy_t_end=np.zeros(nsyn),
-        ring=np.empty((c.n_ring, 64), dtype=np.int64), ring_n=np.zeros(c.n_ring, dtype=np.int64),
-        ref_until=np.full(c.n_neurons, -1, dtype=np.int64), node_count=np.zeros(c.n_nodes, dtype=np.int64),
-        src_pos=np.zeros(1, dtype=np.int64), fluxons=np.zeros(nd), fired=np.zeros(c.n_neurons, dtype=np.int64),
-    )
-    spk_step = np.empty(1024, dtype=np.int64)
-    spk_id = np.empty(1024, dtype=np.int64)
-    rec_s = np.zeros((n_rec_t, rec_d.size))
-    rec_phi = np.zeros((n_rec_t, rec_d.size))
-    counters = np.zeros(9, dtype=np.int64)
+    if resume is not None:
+        st = EngineState.load(resume, c, integrator, n_rec_t, rec_d.size)
+    else:
+        st = EngineState.allocate(c, n_rec_t, rec_d.size)
+    nd = c.n_dendrites
     photonic = c.out_mu is not None
     out_mu = c.out_mu if photonic else np.zeros(1)
     out_jit = c.out_jitter_steps if photonic else np.zeros(1)
     kernel_tab = table.kernel_arrays()
     d_hb, d_ahb = c.d_hb, c.d_ahb
     parallel = (threads is None or threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
-    kernel = None
     from soen.engine import cpu
 
     kernel = cpu.run_steps_parallel if parallel else cpu.run_steps_serial
+    writer = None
+    if output is not None:
+        from soen.io.network_io import network_to_dict
+        from soen.io.results import ResultWriter
+
+        writer = ResultWriter(
+            output, network=network_to_dict(network),
+            run=dict(duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), integrator=integrator,
+                     record_every_ns=rec_every * dt_ns, table_model=str(getattr(table, "model", "?")),
+                     engine="cpu", photonic=photonic),
+            populations={k: (c.pop_offset[k], c.pop_size[k]) for k in c.pop_offset},
+            trace_labels=labels, n_traces=int(rec_d.size))
     t_compile = time.perf_counter() - t_compile0
+    a = st.arrays
 
     def run(n0, n1):
-        nonlocal spk_step, spk_id
-        st = state
-        st["ring"], spk_step, spk_id = kernel(
+        a["ring"], st.spk_step, st.spk_id = kernel(
             n0, n1, c.dt_ns, c.h_tau, INTEGRATORS[integrator], c.seed,
             d_hb, d_ahb, c.d_bias, c.d_offset, c.cp_ptr, c.cp_src, c.cp_J, c.ch_ptr, c.ch_decay_r,
             c.ch_decay_f,
             c.sy_ch, c.sy_w, c.sy_type, c.st_A, c.st_ths_ns, c.st_e, c.st_tf_ns, c.st_dead_ns, c.st_hs_steps,
             c.out_ptr, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
-            c.src_node,
+            c.src_node, c.dk_step, c.dk_syn,
             c.nr_soma, c.nr_ref_syn, c.nr_thresh, c.nr_ref_steps,
             kernel_tab,
-            st["s"], st["s_new"], st["k1"], st["gbuf"], st["phi"], st["chC"], st["chR"], st["chF"], st["pend"],
-            st["sy_last"], st["sy_phi_end"], st["sy_t_end"], st["ring"], st["ring_n"], st["ref_until"],
-            st["node_count"], st["src_pos"], st["fluxons"], st["fired"],
-            spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi, counters,
+            a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
+            a["sy_last"], a["sy_phi_end"], a["sy_t_end"], a["ring"], a["ring_n"], a["ref_until"],
+            a["node_count"], a["src_pos"], a["fluxons"], a["fired"],
+            st.spk_step, st.spk_id, rec_d, rec_every, st.rec_s, st.rec_phi, st.counters,
         )
+
+    flushed = [int(st.counters[2]), int(st.counters[8])]
+
+    def flush():
+        if writer is None:
+            return
+        n_spk, n_rec = int(st.counters[2]), int(st.counters[8])
+        if n_spk > flushed[0]:
+            writer.append_spikes(st.spk_step[flushed[0]:n_spk] * dt_ns, st.spk_id[flushed[0]:n_spk])
+        if n_rec > flushed[1]:
+            writer.append_traces(np.arange(flushed[1], n_rec) * rec_every * dt_ns,
+                                 st.rec_s[flushed[1]:n_rec], st.rec_phi[flushed[1]:n_rec])
+        flushed[:] = [n_spk, n_rec]
 
     old_threads = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(int(threads))
     t_run0 = time.perf_counter()
-    n_done, complete, message = 0, True, ""
+    n_start = st.n_done
+    complete, message = True, ""
     bar = None
     try:
-        # first chunk also triggers (or loads) the JIT compilation
-        chunk = max(1, min(c.n_steps, 1000))
-        while n_done < c.n_steps:
-            n1 = min(c.n_steps, n_done + chunk)
+        if writer is not None and n_start:
+            flushed[:] = [0, 0]
+            flush()
+        # the first chunk also triggers (or loads) the JIT compilation
+        chunk = max(1, min(c.n_steps - st.n_done, 1000))
+        while st.n_done < c.n_steps:
+            n1 = min(c.n_steps, st.n_done + chunk)
             t0 = time.perf_counter()
-            run(n_done, n1)
-            n_done = n1 if counters[5] == 0 else int(counters[7])
-            if counters[5]:
+            run(st.n_done, n1)
+            if st.counters[5]:
+                st.n_done = int(st.counters[7])
                 break
-            dt_chunk = time.perf_counter() - t0
-            # aim for ~0.2 s chunks so that Ctrl-C, progress and checkpoints stay responsive
-            per_step = dt_chunk / chunk
+            st.n_done = n1
+            flush()
+            # aim for ~0.2 s chunks so that Ctrl-C, progress and the results file stay responsive
+            per_step = (time.perf_counter() - t0) / chunk
             chunk = int(min(max(1, 0.2 / max(per_step, 1e-9)), 1_000_000))
-            remaining = (c.n_steps - n_done) * per_step
+            remaining = (c.n_steps - st.n_done) * per_step
             show = progress if progress is not None else (remaining > 2.0 and sys.stderr.isatty())
-            if bar is None and show and n_done < c.n_steps:
+            if bar is None and show and st.n_done < c.n_steps:
                 from rich.progress import Progress
 
                 bar = Progress(transient=False)
                 bar.start()
                 task = bar.add_task("simulating", total=c.n_steps)
             if bar is not None:
-                bar.update(task, completed=n_done)
+                bar.update(task, completed=st.n_done)
     except KeyboardInterrupt:
-        complete, message = False, f"interrupted at t = {n_done * dt_ns:g} ns"
+        complete, message = False, f"interrupted at t = {st.n_done * dt_ns:g} ns"
         print(f"soen.simulate: {message}; returning the data recorded so far", file=sys.stderr)
     finally:
         if bar is not None:
@@ -259,38 +294,48 @@ def simulate(
         if threads is not None:
             numba.set_num_threads(old_threads)
     t_run = time.perf_counter() - t_run0
+    if checkpoint is not None and not st.counters[5]:
+        st.save(checkpoint, fingerprint(c, integrator, st.n_done))
 
-    n_spk = int(counters[2])
-    order = np.lexsort((spk_id[:n_spk], spk_step[:n_spk]))
-    n_rec = int(counters[8])
+    n_spk = int(st.counters[2])
+    order = np.lexsort((st.spk_id[:n_spk], st.spk_step[:n_spk]))
+    n_rec = int(st.counters[8])
+    steps_run = st.n_done - n_start
+    cnt = st.counters
     result = Result(
-        spike_times_ns=spk_step[:n_spk][order] * dt_ns,
-        spike_ids=spk_id[:n_spk][order],
+        spike_times_ns=st.spk_step[:n_spk][order] * dt_ns,
+        spike_ids=st.spk_id[:n_spk][order],
         populations={k: (c.pop_offset[k], c.pop_size[k]) for k in c.pop_offset},
         duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), integrator=integrator,
         trace_times_ns=np.arange(n_rec) * rec_every * dt_ns if rec_every else np.empty(0),
-        traces_s=rec_s[:n_rec], traces_phi=rec_phi[:n_rec], trace_labels=labels,
-        counts=dict(events=int(counters[0]), dead_time_drops=int(counters[1]), spikes=n_spk,
-                    lost=int(counters[3]), photons_detected=int(counters[4]),
-                    input_spikes=int(state["src_pos"][0])),
-        fluxons=state["fluxons"] * (c.h_tau / (2 * np.pi)),
-        timing=dict(compile_s=t_compile, run_s=t_run, steps=n_done,
-                    steps_per_s=n_done / t_run if t_run > 0 else float("inf"),
-                    us_per_neuron_step=1e6 * t_run / max(1, n_done * c.n_neurons)),
-        complete=complete, t_end_ns=n_done * dt_ns, message=message,
-        metadata=dict(n_dendrites=nd, n_synapses=nsyn, parallel=parallel, table_model=getattr(table, "model", "?")),
+        traces_s=st.rec_s[:n_rec], traces_phi=st.rec_phi[:n_rec], trace_labels=labels,
+        counts=dict(events=int(cnt[0]), dead_time_drops=int(cnt[1]), spikes=n_spk, lost=int(cnt[3]),
+                    photons_detected=int(cnt[4]), dark_counts=int(cnt[9]), input_spikes=int(np.searchsorted(c.src_step, st.n_done))),
+        fluxons=a["fluxons"] * (c.h_tau / (2 * np.pi)),
+        timing=dict(compile_s=t_compile, run_s=t_run, steps=steps_run,
+                    steps_per_s=steps_run / t_run if t_run > 0 else float("inf"),
+                    us_per_neuron_step=1e6 * t_run / max(1, steps_run * c.n_neurons)),
+        complete=complete, t_end_ns=st.n_done * dt_ns, message=message,
+        metadata=dict(n_dendrites=nd, n_synapses=c.n_synapses, n_connections=int(c.out_delay.size),
+                      parallel=parallel, table_model=str(getattr(table, "model", "?")),
+                      resumed_from_ns=n_start * dt_ns),
     )
-    if counters[5]:
-        d = int(counters[6])
+    if cnt[5]:
+        d = int(cnt[6])
         nid = int(c.d_neuron[d])
         pop = next(k for k, (o, n) in result.populations.items() if o <= nid < o + n)
         local = d - c.dend_offset[nid]
         names = c.dend_names[pop]
         dname = names[local] if local < len(names) else "refractory"
         msg = (f"non-finite state in dendrite {d} ({pop}[{nid - result.populations[pop][0]}].{dname}) "
-               f"at t = {int(counters[7]) * dt_ns:g} ns")
+               f"at t = {int(cnt[7]) * dt_ns:g} ns")
         result.complete, result.message = False, msg
-        err = FloatingPointError(msg)
+    if writer is not None:
+        writer.finish(complete=result.complete, message=result.message, counts=result.counts,
+                      timing=result.timing, fluxons=result.fluxons, metadata=result.metadata)
+        writer.close()
+    if cnt[5]:
+        err = FloatingPointError(result.message)
         err.result = result
         raise err
     return result

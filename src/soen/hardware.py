@@ -217,7 +217,7 @@ _records = [
        "temperature heat is rejected to", 0.0, 1000.0, low_open=True),
     # --- idealisation ----------------------------------------------------------------------------
     _P("ideal_delay_ns", 1.0, "ns", "assumption: a convenient fixed delay for idealised studies",
-       "fixed delay of every connection when ideal=True", 0.0, 1e9),
+       "fixed link delay of compile_links when ideal=True (soen.simulate adds no link delay in ideal mode, so it reproduces the core simulation)", 0.0, 1e9),
     _P("ideal", False, "", "soen convention",
        "no loss, every synapse fires, fixed delay, no jitter/dark counts/spread/yield", kind="bool"),
 ]

@@ -74,6 +74,8 @@ class CompiledNetwork:
     out_mu: np.ndarray | None = None
     out_jitter_steps: np.ndarray | None = None
     emission_tau_steps: float = 0.0
+    dk_step: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # dark counts
+    dk_syn: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     # bookkeeping for users
     pop_offset: dict = field(default_factory=dict)
     pop_size: dict = field(default_factory=dict)
@@ -372,4 +374,9 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         compiled.emission_tau_steps = float(la.emission_tau_ns) / dt_ns
         margin = int(math.ceil(8 * (compiled.out_jitter_steps.max(initial=0.0)) + 30 * compiled.emission_tau_steps))
         compiled.n_ring = int(compiled.out_delay.max(initial=0)) + margin + 2
+        from soen.engine._links import dark_counts
+
+        compiled.dk_step, compiled.dk_syn = dark_counts(la.dark_rate_hz, n_conn, duration_ns, dt_ns, seed)
+        keep = compiled.dk_step < n_steps
+        compiled.dk_step, compiled.dk_syn = compiled.dk_step[keep], compiled.dk_syn[keep]
     return compiled

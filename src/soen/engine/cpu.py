@@ -75,8 +75,12 @@ def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, 
     for e in range(out_ptr[node], out_ptr[node + 1]):
         d = out_delay[e]
         if photonic:
-            k = poisson(out_mu[e], seed, STREAM_PHOTON, e, cnt)
-            counters[4] += k
+            mu = out_mu[e]
+            if mu < 1e300:
+                k = poisson(mu, seed, STREAM_PHOTON, e, cnt)
+                counters[4] += k
+            else:  # ideal link: always delivered, at the nominal delay
+                k = 1 << 40
             if k == 0:
                 counters[3] += 1
                 continue
@@ -139,7 +143,7 @@ def _run_steps_py(
     # synapses
     sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf, st_dead, st_hs,
     # nodes / connections
-    out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node,
+    out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node, dk_step, dk_syn,
     # neurons
     nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
     # table
@@ -150,7 +154,7 @@ def _run_steps_py(
     # recording
     spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi,
     # counters: 0 accepted, 1 dead-time drops, 2 spikes, 3 lost (0 photons), 4 photons detected,
-    # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples
+    # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples, 9 dark counts
     counters,
 ):
     n_dend = s.shape[0]
@@ -166,6 +170,13 @@ def _run_steps_py(
                          em_tau, seed, node_count, counters)
             p += 1
         src_pos[0] = p
+        # dark counts of step n go straight to their synapses
+        p = src_pos[1]
+        while p < dk_step.shape[0] and dk_step[p] == n:
+            ring = _push(ring, ring_n, n % L, dk_syn[p])
+            counters[9] += 1
+            p += 1
+        src_pos[1] = p
         # 2. synapse events arriving now
         slot = n % L
         for q in range(ring_n[slot]):

@@ -137,20 +137,25 @@ class PoissonSource:
         check_real("PoissonSource", "rate_hz", self.rate_hz, low=0.0)
         check_real("PoissonSource", "start_ns", self.start_ns, low=0.0)
 
+    #: Poisson trains are drawn in blocks of this length (ns), each from its own counter block, so a
+    #: train does not depend on the simulated duration (a resumed run sees the same input).
+    BLOCK_NS = 1000.0
+
     def spike_times(self, duration_ns: float, seed: int, source_index: int) -> list[np.ndarray]:
         from soen._rng import philox
 
         rate_per_ns = self.rate_hz * 1e-9
         span = max(duration_ns - self.start_ns, 0.0)
-        out = []
-        for c in range(self.n):
-            if rate_per_ns == 0 or span == 0:
-                out.append(np.empty(0))
-                continue
-            gen = philox(seed, "poisson_input", (source_index << 32) + c)
-            k = gen.poisson(rate_per_ns * span)
-            out.append(np.sort(self.start_ns + gen.uniform(0.0, span, size=k)))
-        return out
+        if rate_per_ns == 0 or span == 0:
+            return [np.empty(0) for _ in range(self.n)]
+        parts: list[list[np.ndarray]] = [[] for _ in range(self.n)]
+        for b in range(int(np.ceil(span / self.BLOCK_NS))):
+            gen = philox(seed, "poisson_input", source_index, block=b)
+            counts = gen.poisson(rate_per_ns * self.BLOCK_NS, size=self.n)
+            times = self.start_ns + self.BLOCK_NS * (b + gen.random(int(counts.sum())))
+            for c, t in enumerate(np.split(times, np.cumsum(counts)[:-1])):
+                parts[c].append(t[t < duration_ns])
+        return [np.sort(np.concatenate(p)) for p in parts]
 
 
 # --------------------------------------------------------------------------------------------

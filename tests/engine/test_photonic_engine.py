@@ -1,0 +1,112 @@
+"""Photonic delivery in the engine: statistics with stated confidence, delays, ideal equivalence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import soen
+from soen.circuits import default_table
+from soen.hardware import Hardware
+from soen.photonics import Layout, compile_links
+
+TABLE = default_table()
+NO_SPREAD = dict(source_efficiency_spread=0.0, detector_efficiency_spread=0.0, split_ratio_error_db=0.0,
+                 critical_current_spread=0.0, emission_tau_ns=0.0, detector_jitter_ps=0.0, dark_count_rate_hz=0.0)
+
+
+def fan_out_net(n_targets, *, period_ns=100.0, dead_time_ns=1.0):
+    """One transmitter firing every ``period_ns``, fanning out to passive targets (threshold never reached)."""
+    net = soen.Network()
+    net.add_population("tx", 1, soen.point_neuron())
+    quiet = soen.point_neuron(soma=soen.Soma(threshold=50.0), synapse=soen.Synapse(dead_time_ns=dead_time_ns))
+    net.add_population("rx", n_targets, quiet)
+    net.add_source(soen.RegularSource("clk", 1, period_ns=period_ns))
+    net.connect("clk", "tx", soen.OneToOne(), weight=1.0, delay_ns=0.0)
+    net.connect("tx", "rx", soen.AllToAll(), weight=0.1, delay_ns=0.0)
+    return net
+
+
+def test_ideal_hardware_reproduces_the_core_simulation():
+    net = soen.Network()
+    net.add_population("exc", 200, soen.tree_neuron((2, 4)))
+    net.add_source(soen.PoissonSource("drive", 200, rate_hz=50e6))
+    net.connect("drive", "exc", soen.FixedInDegree(4), weight=1.0)
+    net.connect("exc", "exc", soen.FixedInDegree(10), weight=soen.Uniform(0.2, 0.8), delay_ns=soen.Uniform(1.0, 4.0))
+    core = soen.simulate(net, 400.0, seed=3, table=TABLE)
+    ideal = soen.simulate(net, 400.0, seed=3, table=TABLE, hardware=Hardware(ideal=True))
+    assert core.spike_ids.size > 200
+    np.testing.assert_array_equal(core.spike_times_ns, ideal.spike_times_ns)
+    np.testing.assert_array_equal(core.spike_ids, ideal.spike_ids)
+
+
+@pytest.mark.parametrize("photons", [3000.0, 10000.0, 30000.0])
+def test_delivery_probability_is_one_minus_exp_minus_mu(photons):
+    n_rx = 400
+    hw = Hardware(photons_per_spike=photons, **NO_SPREAD)
+    net = fan_out_net(n_rx)
+    res = soen.simulate(net, 5000.0, seed=11, table=TABLE, hardware=hw)
+    n_spikes = res.spike_counts("tx")[0]
+    assert n_spikes == 50
+    mu = compile_links(hw, None, np.zeros(n_rx, int), np.arange(1, n_rx + 1), seed=11).mu
+    assert np.ptp(mu) < 1e-12  # no spread: every link alike
+    p = 1.0 - np.exp(-mu[0])
+    trials = n_spikes * n_rx
+    delivered = res.counts["events"] - n_spikes - 50  # minus refractory drives and the clock's events on tx
+    # two-sided 99.9 % binomial interval
+    lo, hi = stats.binom.ppf([0.0005, 0.9995], trials, p)
+    assert lo <= delivered <= hi, (mu[0], p, delivered / trials)
+    assert res.counts["lost"] == trials - delivered
+
+
+def test_dark_counts_occur_at_the_requested_rate_and_respect_dead_time():
+    n_rx = 500
+    rate = 2e6  # 2 MHz per SPD, to see enough events in a short run
+    hw = Hardware(photons_per_spike=1e-6, **{**NO_SPREAD, "dark_count_rate_hz": rate})
+    net = fan_out_net(n_rx, period_ns=1e5)
+    res = soen.simulate(net, 4000.0, seed=5, table=TABLE, hardware=hw)
+    expected = rate * 4000e-9 * n_rx
+    n = res.counts["dark_counts"]
+    assert abs(n - expected) < 4 * np.sqrt(expected)
+    # dead time 1 ns: almost none dropped; with 400 ns dead time many are
+    net2 = fan_out_net(n_rx, period_ns=1e5, dead_time_ns=400.0)
+    res2 = soen.simulate(net2, 4000.0, seed=5, table=TABLE, hardware=hw)
+    assert res2.counts["dark_counts"] == n  # the same dark counts (counter-based)
+    p_drop = 1 - np.exp(-rate * 400e-9)  # probability that a count falls in the previous one's dead time
+    assert res2.counts["dead_time_drops"] > 0.5 * p_drop * n
+
+
+def test_delay_is_group_index_times_length_over_c():
+    dt = 0.01
+    dist_um = 30000.0  # 3 cm on one die
+    layout = Layout.from_coordinates(np.array([[0.0, 0.0], [dist_um, 0.0]]), metric="euclidean")
+    hw = Hardware(photons_per_spike=1e9, group_index=2.0, light_delay_ns=2.0, **NO_SPREAD)
+    net = soen.Network()
+    net.add_population("tx", 1, soen.point_neuron())
+    net.add_population("rx", 1, soen.point_neuron(soma=soen.Soma(threshold=50.0)))
+    net.add_source(soen.SpikeSource("kick", ([1.0],)))
+    net.connect("kick", "tx", soen.OneToOne(), weight=1.0, delay_ns=0.0)
+    net.connect("tx", "rx", soen.OneToOne(), weight=0.1, delay_ns=0.5)
+    res = soen.simulate(net, 300.0, dt_ns=dt, seed=1, table=TABLE, hardware=hw, layout=layout,
+                        record=("rx", [0], "soma"))
+    t_spike = res.spikes("tx")[0][0]
+    t, phi = res.trace(0, "phi")
+    onset = t[np.flatnonzero(phi > 0)[0]] - dt  # flux is 0 at the arrival step itself
+    prop_ns = 2.0 * dist_um * 1e-6 / 299_792_458.0 * 1e9  # n_g L / c = 200.1 ps
+    assert onset - t_spike == pytest.approx(0.5 + 2.0 + prop_ns, abs=dt / 2 + 1e-9)
+
+
+def test_jitter_has_the_requested_spread():
+    dt = 0.01
+    n_rx = 300
+    hw = Hardware(photons_per_spike=1e9, **{**NO_SPREAD, "detector_jitter_ps": 300.0})
+    net = fan_out_net(n_rx, period_ns=1e5)
+    res = soen.simulate(net, 60.0, dt_ns=dt, seed=2, table=TABLE, hardware=hw, record=("rx", None, "soma"))
+    onsets = np.array([np.flatnonzero(res.traces_phi[:, k] > 0)[0] for k in range(n_rx)]) * dt
+    sd = onsets.std(ddof=1)
+    # σ = 0.3 ns plus rounding to the step (dt²/12); chi-square 99.9 % band for n = 300
+    target = np.sqrt(0.3**2 + dt**2 / 12)
+    lo, hi = np.sqrt(stats.chi2.ppf([0.0005, 0.9995], n_rx - 1) / (n_rx - 1)) * target
+    assert lo < sd < hi
+    assert abs(stats.skew(onsets)) < 0.5  # Gaussian, not exponential
