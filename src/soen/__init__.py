@@ -38,9 +38,27 @@ from .model import (
     tree_neuron,
 )
 from ._simulate import simulate
+from .hardware import Hardware
+from .photonics import Layout
+
+_LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy"}
+
+
+def __getattr__(name: str):
+    """Sub-packages load on first use (``soen.analysis`` pulls in scipy.signal, for instance)."""
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"soen.{name}")
+    if name == "load":
+        from soen.io.results import load
+
+        return load
+    raise AttributeError(f"module 'soen' has no attribute {name!r}")
 
 __all__ = [
-    "__version__", "simulate", "Result",
+    "__version__", "simulate", "Result", "Hardware", "Layout",
+    "analysis", "circuits", "generators", "photonics",
     "Synapse", "Dendrite", "Soma", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
     "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix", "Uniform", "Normal",

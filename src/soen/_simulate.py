@@ -53,10 +53,9 @@ def _resolve_record(record, compiled: CompiledNetwork, network: Network):
         names = p.neuron.dendrite_names()
         if which == "all":
             local = list(range(len(names))) + [len(names)]
-        elif which == "refractory":
-            local = [len(names)]
         else:
-            local = [p.neuron.index(x) for x in (which if isinstance(which, (list, tuple)) else [which])]
+            wanted = which if isinstance(which, (list, tuple)) else [which]
+            local = [len(names) if x == "refractory" else p.neuron.index(x) for x in wanted]
         for i in ids:
             gid = compiled.pop_offset[pop] + int(i)
             for k in local:
