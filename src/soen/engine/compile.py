@@ -291,8 +291,11 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         c_delay.append(np.rint(delay / dt_ns).astype(np.int64))
         c_type.append(np.full(n, type_of(proj.synapse or morph.synapse), dtype=np.int32))
     pre_a = np.concatenate(c_pre) if c_pre else np.empty(0, dtype=np.int64)
-    # order connections by sending node (stable: keeps projection order within a node)
-    order = np.argsort(pre_a, kind="stable")
+    # order connections by sending node, then delay (a spike's events that arrive together are
+    # then adjacent in memory when delivered); stable, so ties keep projection order
+    delay_all = np.concatenate(c_delay) if c_delay else np.empty(0, dtype=np.int64)
+    order = np.lexsort((delay_all, pre_a))
+    del delay_all
     pre_a = pre_a[order]
 
     def cat(parts, dtype):

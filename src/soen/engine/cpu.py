@@ -66,10 +66,25 @@ def _grow2(a, b):
 
 
 @nb.njit(cache=True)
+def _reserve(ring, ring_n, extra):
+    """Grow the ring (doubling its slots' capacity) until every slot has room for ``extra`` more."""
+    need = ring_n.max() + extra
+    cap = ring.shape[1]
+    if need <= cap:
+        return ring
+    while cap < need:
+        cap *= 2
+    bigger = np.empty((ring.shape[0], cap), dtype=ring.dtype)
+    bigger[:, : ring.shape[1]] = ring
+    return bigger
+
+
+@nb.njit(cache=True)
 def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, seed,
           node_count, counters):
-    """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring."""
+    """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring (maybe regrown)."""
     L = ring.shape[0]
+    ring = _reserve(ring, ring_n, out_ptr[node + 1] - out_ptr[node])
     cnt = node_count[node]
     node_count[node] = cnt + 1
     for e in range(out_ptr[node], out_ptr[node + 1]):
@@ -94,11 +109,13 @@ def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, 
                 d = 0
             if d > L - 2:
                 d = L - 2
-        ring = _push(ring, ring_n, (m + d) % L, e)
+        slot = (m + d) % L
+        ring[slot, ring_n[slot]] = e
+        ring_n[slot] += 1
     return ring
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
              st_dead, st_hs, chC, chR, chF, pend, counters):
     """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time)."""

@@ -1,0 +1,276 @@
+"""Numba kernels of the point-neuron engine (see :mod:`soen.engine.point` for the scheme).
+
+Layout (all flat arrays, structure of arrays):
+
+* neurons 0..N-1 (populations contiguous); state ``v``, ``x``, ``y`` (float64), ``ref`` (int32
+  refractory countdown), ``pend`` (uint8: reset pending for ``reset_timing="next_step"``);
+* a dense input ring ``inbuf[L, 2N]``: slot ``(n + d) mod L`` column ``2·i + type`` accumulates the
+  weights reaching neuron i at step n + d (type 0: current / excitatory conductance, 1: inhibitory
+  conductance) — one float add per synaptic event, no event lists;
+* outgoing connections of every sending node in CSR: ``out_ptr`` (int64), ``out_tgt`` (int32 column
+  ``2·post + type``), ``out_w`` (float32), ``out_d`` (int16/int32 steps): 10 bytes per synapse.
+
+Per step: record, input events, Poisson channels, then every population in phase order: update its
+neurons (in parallel in the parallel variant; each neuron touches only its own state and ring
+column) and push its spikes serially in ascending neuron id. Additions into the ring therefore
+happen in the same order for any thread count, and results are bit-identical.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from soen._rng import hash64, poisson
+
+from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_LIF, KIND_THRESHOLD
+
+STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
+_S11 = np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@nb.njit(cache=True)
+def _poisson_count(lam, expm, seed, key, n):
+    """Counter-based Poisson(λ) count of channel ``key`` at step ``n`` (inversion; normal approx. λ>500)."""
+    if lam <= 0.0:
+        return 0
+    if lam > 500.0:
+        return poisson(lam, seed, STREAM_POISSON, key, n)
+    u = (float(hash64(seed, STREAM_POISSON, key, n) >> _S11) + 0.5) * _INV53
+    p = expm
+    cdf = p
+    k = 0
+    while u > cdf and k < 100000:
+        k += 1
+        p *= lam / k
+        cdf += p
+    return k
+
+
+@nb.njit(cache=True)
+def _cond_rhs(v, ge, gi, p):
+    return (p[1] * (p[0] - v) + ge * (p[5] - v) + gi * (p[6] - v) + p[7]) / p[4]
+
+
+@nb.njit(cache=True)
+def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
+    """Advance neuron ``i`` over one step. Returns 1 on a spike, 2 on a non-finite state, else 0."""
+    a = inbuf[slot, 2 * i]
+    b = inbuf[slot, 2 * i + 1]
+    inbuf[slot, 2 * i] = 0.0
+    inbuf[slot, 2 * i + 1] = 0.0
+    if kind == KIND_COND:
+        ge = x[i] + a
+        gi = y[i] + b
+        if ref[i] > 0:
+            ref[i] -= 1
+            vn = p[3]
+            spk = 0
+        else:
+            vo = v[i]
+            dt = p[12]
+            if p[13] == 0.0:  # exponential Euler, conductances frozen over the step
+                gt = p[1] + ge + gi
+                vinf = (p[1] * p[0] + ge * p[5] + gi * p[6] + p[7]) / gt
+                vn = vinf + (vo - vinf) * math.exp(-gt * dt / p[4])
+            else:  # RK4 with exact conductances at the stage times
+                geh, gih = ge * p[16], gi * p[17]
+                k1 = _cond_rhs(vo, ge, gi, p)
+                k2 = _cond_rhs(vo + 0.5 * dt * k1, geh, gih, p)
+                k3 = _cond_rhs(vo + 0.5 * dt * k2, geh, gih, p)
+                k4 = _cond_rhs(vo + dt * k3, ge * p[8], gi * p[9], p)
+                vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            spk = 0
+            if vn >= p[2]:
+                vn = p[3]
+                ref[i] = int(p[10])
+                spk = 1
+        x[i] = ge * p[8]
+        y[i] = gi * p[9]
+        v[i] = vn
+        if not math.isfinite(vn) or not math.isfinite(ge) or not math.isfinite(gi):
+            return 2
+        return spk
+    if kind == KIND_DELTA:
+        if ref[i] > 0:
+            ref[i] -= 1
+            v[i] = p[3]
+            return 0
+        vn = p[0] + (v[i] + a + b - p[0]) * p[5]
+        if not math.isfinite(vn):
+            v[i] = vn
+            return 2
+        if vn >= p[2]:
+            v[i] = p[3]
+            ref[i] = int(p[10])
+            return 1
+        v[i] = vn
+        return 0
+    u = a + b + bias[i]
+    if kind == KIND_THRESHOLD:
+        v[i] = u
+        if not math.isfinite(u):
+            return 2
+        if p[17] != 0.0:
+            return 1 if u > p[2] else 0
+        return 1 if u >= p[2] else 0
+    # LIF, LI, CubaLIF, IF, I
+    vo = v[i]
+    pd = pend[i] != 0
+    if pd and p[8] == 0.0:  # delayed reset to a value: applied before this step's propagation
+        vo = p[3]
+    if kind == KIND_CUBA:
+        iin = p[16] * u
+        xo = x[i]
+        if p[7] == 0.0:
+            jj = xo - iin
+            x[i] = iin + jj * p[13]
+            vinf = p[0] + p[1] * iin
+            vn = vinf + (vo - vinf) * p[5] + p[1] * jj * p[15]
+        else:
+            x[i] = xo + p[14] * (iin - xo)
+            vn = vo + p[6] * (p[0] - vo + p[1] * xo)
+    else:
+        x[i] = u
+        if kind == KIND_IF:
+            vn = vo + p[1] * u * p[12]
+        elif p[7] == 0.0:
+            vinf = p[0] + p[1] * u
+            vn = vinf + (vo - vinf) * p[5]
+        else:
+            vn = vo + p[6] * (p[0] - vo + p[1] * u)
+    if ref[i] > 0:
+        ref[i] -= 1
+        v[i] = p[3]
+        pend[i] = 0
+        return 0
+    if pd:
+        pend[i] = 0
+        if p[8] != 0.0:  # delayed subtraction: after this step's propagation (snnTorch)
+            vn -= p[2] - p[3]
+    if not math.isfinite(vn):
+        v[i] = vn
+        return 2
+    if p[11] != 0.0 and (vn > p[2] if p[17] != 0.0 else vn >= p[2]):
+        if p[9] != 0.0:
+            pend[i] = 1
+        elif p[8] == 0.0:
+            vn = p[3]
+        else:
+            vn -= p[2] - p[3]
+        ref[i] = int(p[10])
+        v[i] = vn
+        return 1
+    v[i] = vn
+    return 0
+
+
+@nb.njit(cache=True)
+def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, inbuf):
+    L = inbuf.shape[0]
+    for e in range(out_ptr[node], out_ptr[node + 1]):
+        inbuf[(n + out_d[e]) % L, out_tgt[e]] += mult * out_w[e]
+    return out_ptr[node + 1] - out_ptr[node]
+
+
+@nb.njit(cache=True)
+def _grow(a, b):
+    c = a.shape[0]
+    a2 = np.empty(2 * c, dtype=a.dtype)
+    a2[:c] = a
+    b2 = np.empty(2 * c, dtype=b.dtype)
+    b2[:c] = b
+    return a2, b2
+
+
+def _run_py(n0, n1, seed, par, pop_order, pop_off, pop_n, pop_kind, pp,
+            out_ptr, out_tgt, out_w, out_d,
+            ev_step, ev_node, ev_pos,
+            pch_node, pch_key, pch_lam, pch_expm, pch_start, pk,
+            v, x, y, ref, pend, fired, inbuf, bias,
+            spk_step, spk_id, rec_ids, rec_every, rec_v, rec_x, counters):
+    """Steps n0..n1-1. counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
+    [4] step, [5] input spikes. Returns the (possibly grown) spike arrays."""
+    L = inbuf.shape[0]
+    nch = pch_node.shape[0]
+    nrec = rec_ids.shape[0]
+    for n in range(n0, n1):
+        slot = n % L
+        if rec_every > 0 and n % rec_every == 0:
+            r = n // rec_every
+            for j in range(nrec):
+                rec_v[r, j] = v[rec_ids[j]]
+                rec_x[r, j] = x[rec_ids[j]]
+        # explicit input spikes of this step
+        e = ev_pos[0]
+        while e < ev_step.shape[0] and ev_step[e] < n:
+            e += 1
+        while e < ev_step.shape[0] and ev_step[e] == n:
+            counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
+            counters[5] += 1
+            e += 1
+        ev_pos[0] = e
+        # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
+        if nch > 0:
+            for c in nb.prange(nch):
+                pk[c] = _poisson_count(pch_lam[c], pch_expm[c], seed, pch_key[c], n) if n >= pch_start[c] else 0
+            for c in range(nch):
+                k = pk[c]
+                if k > 0:
+                    counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                    counters[5] += k
+        # populations in phase order
+        for q in range(pop_order.shape[0]):
+            pi = pop_order[q]
+            off = pop_off[pi]
+            nn = pop_n[pi]
+            kind = pop_kind[pi]
+            p = pp[pi]
+            if par:
+                for j in nb.prange(nn):
+                    fired[off + j] = _update(off + j, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
+            for j in range(nn):
+                i = off + j
+                if par:
+                    f = fired[i]
+                else:
+                    f = _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
+                if f == 0:
+                    continue
+                if f == 2:
+                    counters[2] = 1
+                    counters[3] = i
+                    counters[4] = n
+                    return spk_step, spk_id
+                c = counters[0]
+                if c == spk_step.shape[0]:
+                    spk_step, spk_id = _grow(spk_step, spk_id)
+                spk_step[c] = n + 1
+                spk_id[c] = i
+                counters[0] = c + 1
+                counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
+    return spk_step, spk_id
+
+
+run_serial = nb.njit(cache=True)(_run_py)
+run_parallel = nb.njit(cache=True, parallel=True)(_run_py)
+
+
+@nb.njit(cache=True)
+def csr_order(pre, n_nodes):
+    """Stable counting sort of connections by sender: (order, out_ptr). O(n + n_nodes)."""
+    ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    for e in range(pre.shape[0]):
+        ptr[pre[e] + 1] += 1
+    for k in range(n_nodes):
+        ptr[k + 1] += ptr[k]
+    pos = ptr[:-1].copy()
+    order = np.empty(pre.shape[0], dtype=np.int64)
+    for e in range(pre.shape[0]):
+        s = pre[e]
+        order[pos[s]] = e
+        pos[s] += 1
+    return order, ptr
