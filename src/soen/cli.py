@@ -15,6 +15,9 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("soen._demo", "simulate a showcase network and write a summary, figure and data"),
     "tables": ("soen.circuits._cli", "build or check dendrite rate tables from the circuit model"),
     "budget": ("soen.photonics._cli", "photon-budget planner: photons, energy and power per spike"),
+    "run": ("soen.io._cli_run", "run an experiment described in a TOML config file; write its results file"),
+    "report": ("soen.io._cli_report", "write a self-contained HTML report of a results file"),
+    "info": ("soen.io._cli_info", "summarise a results file in the terminal"),
 }
 
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args._main(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError) as exc:
         print(f"soen {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

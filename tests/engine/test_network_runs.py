@@ -107,3 +107,19 @@ def test_nan_during_run_stops_with_element_and_time():
     with pytest.raises(FloatingPointError, match=r"dendrite 0 \(n\[0\]\.soma\) at t = 0 ns") as err:
         soen.simulate(net, 10.0, table=NanTable())
     assert err.value.result.complete is False
+
+
+def test_from_matrix_weights_and_progress_bar():
+    import scipy.sparse as sp
+
+    m = sp.csr_matrix(np.array([[0.0, 0.7], [0.0, 0.0]]))
+    net = soen.Network()
+    net.add_population("a", 2, soen.point_neuron())
+    net.add_source(soen.SpikeSource("kick", ([1.0],)))
+    net.connect("kick", "a", soen.FromList(np.array([0]), np.array([0])), weight=1.0)
+    net.connect("a", "a", soen.FromMatrix(m), weight=None, delay_ns=3.0)
+    res = soen.simulate(net, 60.0, table=TABLE, record=("a", [1], "soma"), progress=True)
+    t, phi = res.trace(0, "phi")
+    t0 = res.spikes("a")[0][0]
+    k = int(round((t0 + 3.0) / res.dt_ns)) + 1
+    np.testing.assert_allclose(phi[k], 0.7 * soen.Synapse().kernel(res.dt_ns), rtol=1e-12)
