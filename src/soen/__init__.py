@@ -16,6 +16,7 @@ from .engine.result import Result
 from .model import (
     AllToAll,
     Dendrite,
+    FanInWarning,
     FixedInDegree,
     FixedProbability,
     FromList,
@@ -59,7 +60,7 @@ def __getattr__(name: str):
 __all__ = [
     "__version__", "simulate", "Result", "Hardware", "Layout",
     "analysis", "circuits", "generators", "photonics",
-    "Synapse", "Dendrite", "Soma", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
+    "Synapse", "Dendrite", "Soma", "FanInWarning", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
     "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix", "Uniform", "Normal",
 ]

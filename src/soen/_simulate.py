@@ -308,7 +308,8 @@ def simulate(
         duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), integrator=integrator,
         trace_times_ns=np.arange(n_rec) * rec_every * dt_ns if rec_every else np.empty(0),
         traces_s=st.rec_s[:n_rec], traces_phi=st.rec_phi[:n_rec], trace_labels=labels,
-        counts=dict(events=int(cnt[0]), dead_time_drops=int(cnt[1]), spikes=n_spk, lost=int(cnt[3]),
+        counts=dict(events=int(cnt[0]) - int(np.count_nonzero(st.spk_step[:n_spk] < st.n_done)),
+                    refractory_drives=int(np.count_nonzero(st.spk_step[:n_spk] < st.n_done)), dead_time_drops=int(cnt[1]), spikes=n_spk, lost=int(cnt[3]),
                     photons_detected=int(cnt[4]), dark_counts=int(cnt[9]), input_spikes=int(np.searchsorted(c.src_step, st.n_done))),
         fluxons=a["fluxons"] * (c.h_tau / (2 * np.pi)),
         timing=dict(compile_s=t_compile, run_s=t_run, steps=steps_run,
@@ -317,7 +318,8 @@ def simulate(
         complete=complete, t_end_ns=st.n_done * dt_ns, message=message,
         metadata=dict(n_dendrites=nd, n_synapses=c.n_synapses, n_connections=int(c.out_delay.size),
                       parallel=parallel, table_model=str(getattr(table, "model", "?")),
-                      resumed_from_ns=n_start * dt_ns),
+                      resumed_from_ns=n_start * dt_ns,
+                      hardware=hardware.as_dict() if hardware is not None else None),
     )
     if cnt[5]:
         d = int(cnt[6])

@@ -14,12 +14,13 @@ is exact at every step while costing work only when a photon arrives (see ``cpu.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from soen._rng import philox as _rng_for
-from soen.model.components import Synapse
+from soen.model.components import FanInWarning, Synapse
 from soen.model.network import FromMatrix, Network, PoissonSource
 from soen.units import DEFAULT_JJ
 
@@ -146,6 +147,36 @@ def refractory_coupling(soma, table) -> float:
             f"Soma.refractory_phi_peak={soma.refractory_phi_peak} does not drive the refractory dendrite "
             f"above threshold; give Soma.refractory_coupling explicitly")
     return -0.5 / s_peak
+
+
+def _check_fan_in(sy_dend, sy_w, sy_A, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends) -> None:
+    """Warn (:class:`FanInWarning`) when a dendrite's inputs can exceed Φ0/2 of applied flux.
+
+    Bound per dendrite: |φ_offset| + Σ_syn |w| A + Σ_couplings |J| s_max, with s_max = i_b − i_c(½) of
+    the source dendrite (its largest possible current). Refractory feedback is excluded.
+    """
+    n_dend = d_arr.shape[0]
+    flux = np.abs(d_arr[:, 3]).copy()
+    np.add.at(flux, sy_dend, np.abs(sy_w * sy_A))
+    ic_half = float(np.asarray(table.i_c(0.5))) if hasattr(table, "i_c") else 1.047
+    s_max = np.maximum(d_arr[:, 2] - ic_half, 0.0)
+    cp_a = np.asarray(cp, dtype=float).reshape(-1, 3)
+    src = cp_a[:, 0].astype(np.int64)
+    keep = ~np.isin(src, ref_dends)  # the refractory feedback is meant to be strong
+    np.add.at(flux, cp_a[keep, 1].astype(np.int64), np.abs(cp_a[keep, 2]) * s_max[src[keep]])
+    over = np.flatnonzero(flux > 0.5 + 1e-9)
+    if over.size:
+        worst = int(over[np.argmax(flux[over])])
+        nid = int(np.searchsorted(dend_offset, worst, side="right") - 1)
+        pop = max((p for p, o in pop_offset.items() if o <= nid), key=lambda p: pop_offset[p])
+        local = worst - int(dend_offset[nid])
+        names = dend_names[pop]
+        name = names[local] if local < len(names) else "refractory"
+        warnings.warn(
+            f"{over.size} of {n_dend} dendrites can receive more than Φ0/2 of applied flux (up to "
+            f"{flux[worst]:.3g} Φ0 on {pop}[{nid - pop_offset[pop]}].{name}); beyond ½ the SQUID response "
+            f"folds back (fan-in limit): reduce weights, fan-in per dendrite, or spread inputs over more dendrites",
+            FanInWarning, stacklevel=4)
 
 
 def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed: int, table,
@@ -340,7 +371,12 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     ch_ptr = np.searchsorted(ch_dend, np.arange(n_dend + 1)).astype(np.int64)
     ch_decay_r = np.exp(-dt_ns / ch_tau[:, 0])
     ch_decay_f = np.exp(-dt_ns / ch_tau[:, 1])
-    del key, sy_dend
+    sy_dend_for_fanin = sy_dend
+    del key
+
+    # refractory drives (the last n_neu synapses) are internal: excluded from the fan-in check
+    _check_fan_in(sy_dend_for_fanin[:n_conn], sy_w[:n_conn], st_A[sy_type[:n_conn]], d_arr, cp, table, dend_names,
+                  dend_offset, pop_offset, nr_ref_dend)
 
     # dendrite couplings (incoming CSR)
     cp_a = np.array(cp, dtype=float).reshape(-1, 3)

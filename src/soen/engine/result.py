@@ -85,6 +85,25 @@ class Result:
         data = self.traces_s if variable == "s" else self.traces_phi
         return self.trace_times_ns, data[:, k]
 
+    def energy_ledger(self, hardware=None, **kwargs):
+        """Energy, power at 4 K and at the wall for this run (:func:`soen.energy.energy_ledger`).
+
+        Counts come from the run: spikes, SPD events (photon- and dark-count-triggered, refractory
+        drives excluded), fluxons of every dendrite. ``hardware`` defaults to the run's hardware
+        (or the registry defaults for a core run); ``kwargs`` go to ``energy_ledger`` (cooling, …).
+        """
+        from soen.energy import energy_ledger
+        from soen.hardware import Hardware
+
+        if hardware is None:
+            hw = self.metadata.get("hardware")
+            hardware = Hardware(**hw) if hw else Hardware()
+        return energy_ledger(
+            n_spikes=int(self.spike_ids.size), n_synapse_events=int(self.counts.get("events", 0)),
+            n_fluxons=float(np.sum(self.fluxons)), duration_ns=self.t_end_ns or self.duration_ns,
+            n_neurons=self.n_neurons, n_synapses=int(self.metadata.get("n_connections", 0)),
+            hardware=hardware, **kwargs)
+
     def summary(self) -> str:
         """A short human-readable summary."""
         lines = [

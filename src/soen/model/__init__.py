@@ -1,6 +1,6 @@
 """What a user describes, as plain data: components, morphologies, networks. No simulation code."""
 
-from .components import Dendrite, Soma, Synapse
+from .components import Dendrite, FanInWarning, Soma, Synapse
 from .morphology import Neuron, dag_neuron, exc_inh_neuron, point_neuron, tree_neuron
 from .network import (
     AllToAll,
@@ -20,7 +20,7 @@ from .network import (
 )
 
 __all__ = [
-    "Synapse", "Dendrite", "Soma", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
+    "Synapse", "Dendrite", "Soma", "FanInWarning", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
     "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix", "Uniform", "Normal",
 ]
