@@ -179,6 +179,7 @@ def _run_steps_py(
     L = ring.shape[0]
     K = pend.shape[1]
     n_src = src_step.shape[0]
+    s_home = s  # the caller's state array: the final state is copied back into it if needed
     for n in range(n0, n1):
         # 1. input spikes at step n
         p = src_pos[0]
@@ -257,8 +258,8 @@ def _run_steps_py(
                 fluxons[d] += 0.5 * (gbuf[d] + g2)
                 if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
                     nbad += 1
-            for d in nb.prange(n_dend):
-                s_new[d] = k1[d]
+            # the new state is in k1: let s_new name it (k1 becomes scratch); no copy loop
+            k1, s_new = s_new, k1
         # recording of s(t_n), φ(t_n)
         if rec_every > 0 and n % rec_every == 0:
             r = counters[8]
@@ -274,9 +275,9 @@ def _run_steps_py(
                     counters[6] = d
                     counters[7] = n
                     break
-            return ring, spk_step, spk_id
-        for d in nb.prange(n_dend):
-            s[d] = s_new[d]
+            break
+        # swap instead of copying (one parallel region less per step)
+        s, s_new = s_new, s
         # 4. somas: scan (no allocation in this loop), then handle the few that fired
         m = n + 1
         n_fired = 0
@@ -300,6 +301,9 @@ def _run_steps_py(
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
             ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau,
                          seed, node_count, counters)
+    if s.ctypes.data != s_home.ctypes.data:
+        for d in nb.prange(n_dend):
+            s_home[d] = s[d]
     return ring, spk_step, spk_id
 
 
