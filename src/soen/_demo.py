@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,9 @@ def main(args) -> int:
     t0 = time.perf_counter()
     net = build_demo_network(args.n_exc, max(1, args.n_exc // 4))
     record = [("exc", [0], ["soma", "L1_0", "L2_0", "refractory"]), ("exc", [1], "soma")]
-    res = soen.simulate(net, args.duration_ns, dt_ns=0.1, seed=args.seed, record=record, record_every_ns=0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", soen.FanInWarning)
+        res = soen.simulate(net, args.duration_ns, dt_ns=0.1, seed=args.seed, record=record, record_every_ns=0.5)
     wall = time.perf_counter() - t0
     n_steps = res.timing["steps"]
     print(res.summary())
@@ -75,5 +78,8 @@ def main(args) -> int:
     np.savez(data_path, spike_times_ns=res.spike_times_ns, spike_ids=res.spike_ids, trace_times_ns=res.trace_times_ns,
              traces_s=res.traces_s, traces_phi=res.traces_phi,
              trace_labels=np.array(["/".join(map(str, lab)) for lab in res.trace_labels]))
+    for w in caught:
+        if issubclass(w.category, soen.FanInWarning):
+            print(f"  note (fan-in): {w.message}")
     print(f"  wrote {fig_path} and {data_path}")
     return 0
