@@ -154,6 +154,9 @@ def simulate(
         raise ValueError(f"threads must be an integer in 1..{max_threads}, got {threads!r}")
     kinds = {bool(getattr(p.neuron, "_point_model", False)) for p in network.populations.values()}
     if True in kinds:
+        if output is not None or checkpoint is not None or resume is not None or hardware is not None:
+            raise ValueError("output=, checkpoint=, resume= and hardware= are not supported yet for standard "
+                             "point-model networks (soen.models); simulate without them")
         if kinds == {True}:
             from soen.engine.point import simulate_point
 
@@ -211,10 +214,14 @@ def simulate(
         from soen.io.results import ResultWriter
 
         writer = ResultWriter(
-            output, network=network_to_dict(network),
+            output, network=network_to_dict(network, strict=False),
             run=dict(duration_ns=duration_ns, dt_ns=dt_ns, seed=int(seed), integrator=integrator,
                      record_every_ns=rec_every * dt_ns, table_model=str(getattr(table, "model", "?")),
-                     engine="cpu", photonic=photonic),
+                     engine="cpu", photonic=photonic,
+                     hardware=hardware.as_dict() if hardware is not None else None,
+                     layout=None if layout is None else dict(n_neurons=int(layout.n_neurons),
+                                                             metric=str(layout.metric),
+                                                             routing_factor=float(layout.routing_factor))),
             populations={k: (c.pop_offset[k], c.pop_size[k]) for k in c.pop_offset},
             trace_labels=labels, n_traces=int(rec_d.size))
     t_compile = time.perf_counter() - t_compile0
@@ -243,7 +250,8 @@ def simulate(
             return
         n_spk, n_rec = int(st.counters[2]), int(st.counters[8])
         if n_spk > flushed[0]:
-            writer.append_spikes(st.spk_step[flushed[0]:n_spk] * dt_ns, st.spk_id[flushed[0]:n_spk])
+            writer.append_spikes(st.spk_step[flushed[0]:n_spk] * dt_ns, st.spk_id[flushed[0]:n_spk],
+                                 t_end_ns=st.n_done * dt_ns)
         if n_rec > flushed[1]:
             writer.append_traces(np.arange(flushed[1], n_rec) * rec_every * dt_ns,
                                  st.rec_s[flushed[1]:n_rec], st.rec_phi[flushed[1]:n_rec])
@@ -287,6 +295,14 @@ def simulate(
     except KeyboardInterrupt:
         complete, message = False, f"interrupted at t = {st.n_done * dt_ns:g} ns"
         print(f"soen.simulate: {message}; returning the data recorded so far", file=sys.stderr)
+    except BaseException as exc:  # leave a valid file marked incomplete, then re-raise
+        if writer is not None:
+            try:
+                writer.finish(complete=False, message=f"failed at t = {st.n_done * dt_ns:g} ns: {exc!r}",
+                              counts={}, timing={}, fluxons=a["fluxons"], metadata={}, t_end_ns=st.n_done * dt_ns)
+            finally:
+                writer.close()
+        raise
     finally:
         if bar is not None:
             bar.stop()
@@ -332,8 +348,13 @@ def simulate(
                f"at t = {int(cnt[7]) * dt_ns:g} ns")
         result.complete, result.message = False, msg
     if writer is not None:
+        try:
+            energy = result.energy_ledger().to_dict()
+        except (ValueError, TypeError):  # a ledger is a report, never a reason to lose the data
+            energy = None
         writer.finish(complete=result.complete, message=result.message, counts=result.counts,
-                      timing=result.timing, fluxons=result.fluxons, metadata=result.metadata)
+                      timing=result.timing, fluxons=result.fluxons, metadata=result.metadata,
+                      energy=energy, t_end_ns=result.t_end_ns)
         writer.close()
     if cnt[5]:
         err = FloatingPointError(result.message)
