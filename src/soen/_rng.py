@@ -46,6 +46,7 @@ STREAMS = {
     "yield": 10,
     "thermal_noise": 11,
     "layout": 12,
+    "initial_state": 64,
 }
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -4,15 +4,16 @@ Layout (all flat arrays, structure of arrays):
 
 * neurons 0..N-1 (populations contiguous); state ``v``, ``x``, ``y`` (float64), ``ref`` (int32
   refractory countdown), ``pend`` (uint8: reset pending for ``reset_timing="next_step"``);
-* a dense input ring ``inbuf[L, 2N]``: slot ``(n + d) mod L`` column ``2·i + type`` accumulates the
+* a dense input ring ``inbuf[L, 2N]``: slot ``(n + d) mod L`` column ``type·N + i`` accumulates the
   weights reaching neuron i at step n + d (type 0: current / excitatory conductance, 1: inhibitory
   conductance) — one float add per synaptic event, no event lists;
 * outgoing connections of every sending node in CSR: ``out_ptr`` (int64), ``out_tgt`` (int32 column
-  ``2·post + type``), ``out_w`` (float32), ``out_d`` (int16/int32 steps): 10 bytes per synapse.
+  ``type·N + post``), ``out_w`` (float32), ``out_d`` (int16/int32 steps): 10 bytes per synapse.
 
 Per step: record, input events, Poisson channels, then every population in phase order: update its
-neurons (in parallel in the parallel variant; each neuron touches only its own state and ring
-column) and push its spikes serially in ascending neuron id. Additions into the ring therefore
+neurons (one loop per model kind; with ``par`` the loop is a Numba ``prange`` compiled in a parallel
+twin of the block function; each neuron touches only its own state and ring column) and push its
+spikes serially in ascending neuron id. Additions into the ring therefore
 happen in the same order for any thread count, and results are bit-identical.
 """
 
@@ -24,8 +25,7 @@ import numba as nb
 import numpy as np
 
 from soen._rng import hash64, poisson
-
-from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_LIF, KIND_THRESHOLD
+from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
 STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
 _S11 = np.uint64(11)
@@ -51,64 +51,15 @@ def _poisson_count(lam, expm, seed, key, n):
 
 
 @nb.njit(cache=True)
-def _cond_rhs(v, ge, gi, p):
-    return (p[1] * (p[0] - v) + ge * (p[5] - v) + gi * (p[6] - v) + p[7]) / p[4]
-
-
-@nb.njit(cache=True)
 def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
-    """Advance neuron ``i`` over one step. Returns 1 on a spike, 2 on a non-finite state, else 0."""
-    a = inbuf[slot, 2 * i]
-    b = inbuf[slot, 2 * i + 1]
-    inbuf[slot, 2 * i] = 0.0
-    inbuf[slot, 2 * i + 1] = 0.0
-    if kind == KIND_COND:
-        ge = x[i] + a
-        gi = y[i] + b
-        if ref[i] > 0:
-            ref[i] -= 1
-            vn = p[3]
-            spk = 0
-        else:
-            vo = v[i]
-            dt = p[12]
-            if p[13] == 0.0:  # exponential Euler, conductances frozen over the step
-                gt = p[1] + ge + gi
-                vinf = (p[1] * p[0] + ge * p[5] + gi * p[6] + p[7]) / gt
-                vn = vinf + (vo - vinf) * math.exp(-gt * dt / p[4])
-            else:  # RK4 with exact conductances at the stage times
-                geh, gih = ge * p[16], gi * p[17]
-                k1 = _cond_rhs(vo, ge, gi, p)
-                k2 = _cond_rhs(vo + 0.5 * dt * k1, geh, gih, p)
-                k3 = _cond_rhs(vo + 0.5 * dt * k2, geh, gih, p)
-                k4 = _cond_rhs(vo + dt * k3, ge * p[8], gi * p[9], p)
-                vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-            spk = 0
-            if vn >= p[2]:
-                vn = p[3]
-                ref[i] = int(p[10])
-                spk = 1
-        x[i] = ge * p[8]
-        y[i] = gi * p[9]
-        v[i] = vn
-        if not math.isfinite(vn) or not math.isfinite(ge) or not math.isfinite(gi):
-            return 2
-        return spk
-    if kind == KIND_DELTA:
-        if ref[i] > 0:
-            ref[i] -= 1
-            v[i] = p[3]
-            return 0
-        vn = p[0] + (v[i] + a + b - p[0]) * p[5]
-        if not math.isfinite(vn):
-            v[i] = vn
-            return 2
-        if vn >= p[2]:
-            v[i] = p[3]
-            ref[i] = int(p[10])
-            return 1
-        v[i] = vn
-        return 0
+    """Advance neuron ``i`` of the NIR family (LIF, LI, CubaLIF, IF, I, Threshold) over one step.
+
+    Returns 1 on a spike, 2 on a non-finite state, else 0."""
+    nt = inbuf.shape[1] // 2
+    a = inbuf[slot, i]
+    b = inbuf[slot, nt + i]
+    inbuf[slot, i] = 0.0
+    inbuf[slot, nt + i] = 0.0
     u = a + b + bias[i]
     if kind == KIND_THRESHOLD:
         v[i] = u
@@ -168,11 +119,123 @@ def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
     return 0
 
 
+def _draw(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk):
+    for c in nb.prange(pk.shape[0]):
+        pk[c] = _poisson_count(pch_lam[c], pch_expm[c], seed, pch_key[c], n) if n >= pch_start[c] else 0
+
+
+def _generic_block(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias):
+    for j in nb.prange(nn):
+        fired[off + j] = _update(off + j, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
+
+
+def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
+    """CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme)."""
+    gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
+    nref = int(p[10])
+    dt = p[12]
+    dt_cm = dt / cm
+    glel_ie = gl * el + ie
+    rk4 = p[13] != 0.0
+    peh, pih = p[16], p[17]
+    nt = inbuf.shape[1] // 2
+    row_e = inbuf[slot, off : off + nn]
+    row_i = inbuf[slot, nt + off : nt + off + nn]
+    for j in nb.prange(nn):
+        i = off + j
+        ge = x[i] + row_e[j]
+        gi = y[i] + row_i[j]
+        row_e[j] = 0.0
+        row_i[j] = 0.0
+        r = ref[i]
+        f = 0
+        if r > 0:
+            ref[i] = r - 1
+            vn = vr
+        else:
+            vo = v[i]
+            if rk4:  # classic RK4, conductances exact at the stage times
+                geh, gih = ge * peh, gi * pih
+                k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
+                va = vo + 0.5 * dt * k1
+                k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+                va = vo + 0.5 * dt * k2
+                k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+                va = vo + dt * k3
+                k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
+                vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            else:  # exponential Euler: conductances frozen over the step
+                gt = gl + ge + gi
+                vinf = (glel_ie + ge * ee + gi * ei) / gt
+                vn = vinf + (vo - vinf) * math.exp(-gt * dt_cm)
+            if vn >= vth:
+                vn = vr
+                ref[i] = nref
+                f = 1
+            elif not (vn > -1e300 and vn < 1e300):
+                f = 2
+        if not (ge < 1e300 and gi < 1e300):
+            f = 2
+        fired[i] = f
+        x[i] = ge * pe
+        y[i] = gi * pi
+        v[i] = vn
+
+
+def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
+    """DeltaLIF over one step. After a spike in step n: held at V_r in steps n+1..n+R, inputs arriving
+    in steps n+1..n+R+1 discarded (t <= t_spike + t_ref, as NEST's iaf_psc_delta); the countdown
+    starts at R + 1."""
+    el, th, vr, prop = p[0], p[2], p[3], p[5]
+    nref = int(p[10]) + 1
+    nt = inbuf.shape[1] // 2
+    row_e = inbuf[slot, off : off + nn]
+    row_i = inbuf[slot, nt + off : nt + off + nn]
+    for j in nb.prange(nn):
+        i = off + j
+        u = row_e[j] + row_i[j]
+        row_e[j] = 0.0
+        row_i[j] = 0.0
+        r = ref[i]
+        f = 0
+        if r > 1:
+            ref[i] = r - 1
+            vn = vr
+        else:
+            if r == 1:
+                ref[i] = 0
+                vn = el + (vr - el) * prop
+            else:
+                vn = el + (v[i] + u - el) * prop
+            if vn >= th:
+                vn = vr
+                ref[i] = nref
+                f = 1
+            elif not (vn > -1e300 and vn < 1e300):
+                f = 2
+        fired[i] = f
+        v[i] = vn
+
+
+_draw_s = nb.njit(cache=True)(_draw)
+_draw_p = nb.njit(cache=True, parallel=True)(_draw)
+_generic_s = nb.njit(cache=True)(_generic_block)
+_generic_p = nb.njit(cache=True, parallel=True)(_generic_block)
+_cond_s = nb.njit(cache=True)(_cond_block)
+_cond_p = nb.njit(cache=True, parallel=True)(_cond_block)
+_delta_s = nb.njit(cache=True)(_delta_block)
+_delta_p = nb.njit(cache=True, parallel=True)(_delta_block)
+
+
 @nb.njit(cache=True)
 def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, inbuf):
     L = inbuf.shape[0]
+    base = n % L
     for e in range(out_ptr[node], out_ptr[node + 1]):
-        inbuf[(n + out_d[e]) % L, out_tgt[e]] += mult * out_w[e]
+        slot = base + out_d[e]  # out_d < L: no modulo per event
+        if slot >= L:
+            slot -= L
+        inbuf[slot, out_tgt[e]] += mult * out_w[e]
     return out_ptr[node + 1] - out_ptr[node]
 
 
@@ -186,12 +249,45 @@ def _grow(a, b):
     return a2, b2
 
 
-def _run_py(n0, n1, seed, par, pop_order, pop_off, pop_n, pop_kind, pp,
-            out_ptr, out_tgt, out_w, out_d,
-            ev_step, ev_node, ev_pos,
-            pch_node, pch_key, pch_lam, pch_expm, pch_start, pk,
-            v, x, y, ref, pend, fired, inbuf, bias,
-            spk_step, spk_id, rec_ids, rec_every, rec_v, rec_x, counters):
+def _run_py(
+    n0,
+    n1,
+    seed,
+    par,
+    pop_order,
+    pop_off,
+    pop_n,
+    pop_kind,
+    pp,
+    out_ptr,
+    out_tgt,
+    out_w,
+    out_d,
+    ev_step,
+    ev_node,
+    ev_pos,
+    pch_node,
+    pch_key,
+    pch_lam,
+    pch_expm,
+    pch_start,
+    pk,
+    v,
+    x,
+    y,
+    ref,
+    pend,
+    fired,
+    inbuf,
+    bias,
+    spk_step,
+    spk_id,
+    rec_ids,
+    rec_every,
+    rec_v,
+    rec_x,
+    counters,
+):
     """Steps n0..n1-1. counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
     [4] step, [5] input spikes. Returns the (possibly grown) spike arrays."""
     L = inbuf.shape[0]
@@ -215,8 +311,10 @@ def _run_py(n0, n1, seed, par, pop_order, pop_off, pop_n, pop_kind, pp,
         ev_pos[0] = e
         # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
         if nch > 0:
-            for c in nb.prange(nch):
-                pk[c] = _poisson_count(pch_lam[c], pch_expm[c], seed, pch_key[c], n) if n >= pch_start[c] else 0
+            if par:
+                _draw_p(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk)
+            else:
+                _draw_s(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk)
             for c in range(nch):
                 k = pk[c]
                 if k > 0:
@@ -229,15 +327,24 @@ def _run_py(n0, n1, seed, par, pop_order, pop_off, pop_n, pop_kind, pp,
             nn = pop_n[pi]
             kind = pop_kind[pi]
             p = pp[pi]
-            if par:
-                for j in nb.prange(nn):
-                    fired[off + j] = _update(off + j, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
+            if kind == KIND_COND:
+                if par:
+                    _cond_p(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+                else:
+                    _cond_s(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+            elif kind == KIND_DELTA:
+                if par:
+                    _delta_p(off, nn, p, v, ref, fired, inbuf, slot)
+                else:
+                    _delta_s(off, nn, p, v, ref, fired, inbuf, slot)
+            else:
+                if par:
+                    _generic_p(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
+                else:
+                    _generic_s(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
             for j in range(nn):
                 i = off + j
-                if par:
-                    f = fired[i]
-                else:
-                    f = _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
+                f = fired[i]
                 if f == 0:
                     continue
                 if f == 2:
@@ -255,8 +362,7 @@ def _run_py(n0, n1, seed, par, pop_order, pop_off, pop_n, pop_kind, pp,
     return spk_step, spk_id
 
 
-run_serial = nb.njit(cache=True)(_run_py)
-run_parallel = nb.njit(cache=True, parallel=True)(_run_py)
+run_steps = nb.njit(cache=True)(_run_py)
 
 
 @nb.njit(cache=True)

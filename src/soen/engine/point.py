@@ -2,7 +2,8 @@
 
 ``soen.simulate`` dispatches here when every population's neuron is a point model. The network is
 compiled into flat arrays (:class:`PointCompiled`): neuron state and per-population parameter rows,
-outgoing connections in CSR by sender with an int32 target column, a float32 weight and an int16
+outgoing connections in CSR by sender with an int32 target column (type·N + neuron), a float32
+weight and an int16
 delay (10 bytes per static synapse), input spikes sorted by step and Poisson channels drawn inside
 the kernel. The kernels (:mod:`soen.engine._point_kernel`) step time-driven neurons and deliver
 spikes event-driven into a dense delay ring of input sums (one float add per synaptic event).
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from soen._rng import philox
+from soen._rng import STREAMS, philox
 from soen.engine.compile import _resolve
 from soen.engine.result import Result
 from soen.model.network import FromMatrix, Network, PoissonSource, RegularSource, SpikeSource
@@ -42,8 +43,8 @@ from soen.models import KIND_COND, N_PARAMS
 __all__ = ["PointCompiled", "compile_point", "resolve_projection", "simulate_point", "NS_PER_MS"]
 
 NS_PER_MS = 1e6
-STREAM_INIT = 64  # initial-state draws (not in soen._rng.STREAMS yet)
-_PARALLEL_MIN_NEURONS = 2000
+STREAM_INIT = STREAMS["initial_state"]  # initial-state draws
+_PARALLEL_MIN_NEURONS = 20000  # below this the per-step thread launches cost more than they save
 
 
 @dataclass
@@ -105,17 +106,23 @@ def _target_types(post_model, target, w: np.ndarray, where: str) -> tuple[np.nda
     n = w.size
     if allowed == ("current",):
         if target not in ("sites", "current"):
-            raise ValueError(f"{where}: target must be 'current' (or the default 'sites') for "
-                             f"{type(post_model).__name__}, got {target!r}")
+            raise ValueError(
+                f"{where}: target must be 'current' (or the default 'sites') for "
+                f"{type(post_model).__name__}, got {target!r}"
+            )
         return np.zeros(n, dtype=np.int64), w
     if target == "sites":
         inh = w < 0
         return inh.astype(np.int64), np.abs(w)
     if target not in allowed:
-        raise ValueError(f"{where}: target must be one of {list(allowed)} or 'sites' for "
-                         f"{type(post_model).__name__}, got {target!r}")
+        raise ValueError(
+            f"{where}: target must be one of {list(allowed)} or 'sites' for "
+            f"{type(post_model).__name__}, got {target!r}"
+        )
     if n and w.min() < 0:
-        raise ValueError(f"{where}: conductance weights (nS) on target {target!r} must be >= 0, got {w.min()}")
+        raise ValueError(
+            f"{where}: conductance weights (nS) on target {target!r} must be >= 0, got {w.min()}"
+        )
     return np.full(n, allowed.index(target), dtype=np.int64), w
 
 
@@ -137,8 +144,10 @@ def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
         ready.sort()
     if len(order) != n_pops:
         loop = sorted(names[k] for k in range(n_pops) if indeg[k] > 0)
-        raise ValueError(f"populations {loop} form a loop of same-step (zero-delay) connections; a spike "
-                         f"cannot be delivered within the step it is made in a loop — give a delay")
+        raise ValueError(
+            f"populations {loop} form a loop of same-step (zero-delay) connections; a spike "
+            f"cannot be delivered within the step it is made in a loop — give a delay"
+        )
     return np.asarray(order, dtype=np.int64)
 
 
@@ -154,7 +163,9 @@ def resolve_projection(network: Network, p_index: int, seed: int):
     else:
         n_pre = network.sources[proj.pre].n
     post_pop = network.populations[proj.post]
-    pre, post = proj.connector.pairs(n_pre, post_pop.n, proj.pre == proj.post, philox(seed, "connectivity", p_index))
+    pre, post = proj.connector.pairs(
+        n_pre, post_pop.n, proj.pre == proj.post, philox(seed, "connectivity", p_index)
+    )
     pre = np.asarray(pre, dtype=np.int64)
     post = np.asarray(post, dtype=np.int64)
     n = pre.size
@@ -169,8 +180,9 @@ def resolve_projection(network: Network, p_index: int, seed: int):
     return pre, post, w, delay
 
 
-def compile_point(network: Network, *, duration_ns: float, dt_ns: float, seed: int,
-                  same_step: frozenset = frozenset()) -> PointCompiled:
+def compile_point(
+    network: Network, *, duration_ns: float, dt_ns: float, seed: int, same_step: frozenset = frozenset()
+) -> PointCompiled:
     """Resolve populations, sources and projections of a point-model network into flat arrays."""
     from soen.engine._point_kernel import csr_order
 
@@ -199,8 +211,10 @@ def compile_point(network: Network, *, duration_ns: float, dt_ns: float, seed: i
         x0.append(_draw_init(getattr(m, fx) if fx else None, pop.n, rng))
         y0.append(_draw_init(getattr(m, fy) if fy else None, pop.n, rng))
         if kind == KIND_COND and ((x0[-1] < 0).any() or (y0[-1] < 0).any()):
-            raise ValueError(f"population {pop.name!r}: initial conductances must be >= 0 nS (clip the "
-                             f"distribution, e.g. soen.Normal(..., low=0))")
+            raise ValueError(
+                f"population {pop.name!r}: initial conductances must be >= 0 nS (clip the "
+                f"distribution, e.g. soen.Normal(..., low=0))"
+            )
         b = np.asarray(getattr(m, "i_offset_nA", 0.0), dtype=float)
         if b.ndim == 1 and b.size != pop.n:
             raise ValueError(f"population {pop.name!r}: i_offset_nA has {b.size} values for {pop.n} neurons")
@@ -230,8 +244,10 @@ def compile_point(network: Network, *, duration_ns: float, dt_ns: float, seed: i
                 ev_steps.append(st)
                 ev_nodes.append(np.full(st.size, node + c, dtype=np.int64))
         else:
-            raise TypeError(f"source {src.name!r}: the point engine supports SpikeSource, RegularSource and "
-                            f"PoissonSource, got {type(src).__name__}")
+            raise TypeError(
+                f"source {src.name!r}: the point engine supports SpikeSource, RegularSource and "
+                f"PoissonSource, got {type(src).__name__}"
+            )
         node += src.n
     n_nodes = node
     ev_step = np.concatenate(ev_steps) if ev_steps else np.empty(0, dtype=np.int64)
@@ -255,35 +271,60 @@ def compile_point(network: Network, *, duration_ns: float, dt_ns: float, seed: i
             d += 1
         if pre_is_pop and n and d.min() == 0:
             zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
-        c_pre.append(pre + pre_off)
-        c_tgt.append(2 * (post + int(pop_off[pop_index[proj.post]])) + typ)
-        c_w.append(w)
-        c_d.append(d)
+        # keep only compact per-connection arrays between projections (memory at build time)
+        tgt = typ * n_neu + post + int(pop_off[pop_index[proj.post]])  # ring column type·N + neuron
+        if n and (tgt.max() >= 2**31 or pre.max() + pre_off >= 2**31):
+            raise ValueError("network too large for int32 neuron indices")
+        c_pre.append((pre + pre_off).astype(np.int32))
+        c_tgt.append(tgt.astype(np.int32))
+        c_w.append(w.astype(np.float32))
+        c_d.append(d.astype(np.int32))
+        del pre, post, w, delay, tgt, typ, d
     pop_order = _phases(n_pops, zero_edges, names)
 
     def cat(parts, dtype):
         return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
 
-    pre_a = cat(c_pre, np.int64)
+    pre_a = cat(c_pre, np.int32)
+    del c_pre
     order, out_ptr = csr_order(pre_a, n_nodes)
     del pre_a
-    out_tgt = cat(c_tgt, np.int64)[order]
-    if out_tgt.size and out_tgt.max() >= 2**31:
-        raise ValueError("network too large for int32 synapse targets")
-    out_tgt = out_tgt.astype(np.int32)
-    out_w = cat(c_w, np.float64)[order].astype(np.float32)
-    d_all = cat(c_d, np.int64)[order]
+    out_tgt = cat(c_tgt, np.int32)[order]
+    del c_tgt
+    out_w = cat(c_w, np.float32)[order]
+    del c_w
+    d_all = cat(c_d, np.int32)
+    del c_d
     dmax = int(d_all.max(initial=0))
-    out_d = d_all.astype(np.int16 if dmax <= np.iinfo(np.int16).max else np.int32)
+    out_d = d_all.astype(np.int16 if dmax <= np.iinfo(np.int16).max else np.int32)[order]
     del order, d_all
     return PointCompiled(
-        dt_ns=float(dt_ns), dt_ms=dt_ms, n_steps=n_steps, seed=int(seed), pop_names=names, pop_off=pop_off,
-        pop_n=pop_n, pop_kind=pop_kind, pp=pp, pop_order=pop_order,
-        v0=np.concatenate(v0), bias=np.concatenate(bias), x0=np.concatenate(x0), y0=np.concatenate(y0),
-        out_ptr=out_ptr, out_tgt=out_tgt, out_w=out_w, out_d=out_d, ev_step=ev_step, ev_node=ev_node,
-        pch_node=np.asarray(pch_node, dtype=np.int64), pch_key=np.asarray(pch_key, dtype=np.int64),
-        pch_lam=np.asarray(pch_lam, dtype=float), pch_start=np.asarray(pch_start, dtype=np.int64),
-        n_ring=dmax + 1, src_offset=src_offset,
+        dt_ns=float(dt_ns),
+        dt_ms=dt_ms,
+        n_steps=n_steps,
+        seed=int(seed),
+        pop_names=names,
+        pop_off=pop_off,
+        pop_n=pop_n,
+        pop_kind=pop_kind,
+        pp=pp,
+        pop_order=pop_order,
+        v0=np.concatenate(v0),
+        bias=np.concatenate(bias),
+        x0=np.concatenate(x0),
+        y0=np.concatenate(y0),
+        out_ptr=out_ptr,
+        out_tgt=out_tgt,
+        out_w=out_w,
+        out_d=out_d,
+        ev_step=ev_step,
+        ev_node=ev_node,
+        pch_node=np.asarray(pch_node, dtype=np.int64),
+        pch_key=np.asarray(pch_key, dtype=np.int64),
+        pch_lam=np.asarray(pch_lam, dtype=float),
+        pch_start=np.asarray(pch_start, dtype=np.int64),
+        n_ring=dmax + 1,
+        src_offset=src_offset,
     )
 
 
@@ -301,10 +342,13 @@ def _resolve_record(record, network: Network, c: PointCompiled):
         n = network.populations[pop].n
         loc = np.arange(n) if len(sel) < 2 or sel[1] is None else np.atleast_1d(np.asarray(sel[1]))
         if loc.size and (not np.issubdtype(loc.dtype, np.integer) or loc.min() < 0 or loc.max() >= n):
-            raise ValueError(f"record: neuron indices of {pop!r} must be integers in 0..{n - 1}, got {sel[1]!r}")
+            raise ValueError(
+                f"record: neuron indices of {pop!r} must be integers in 0..{n - 1}, got {sel[1]!r}"
+            )
         if len(sel) == 3 and sel[2] not in ("v", "soma", "all"):
-            raise ValueError(f"record: point models record 'v' (and the second state in traces_phi), "
-                             f"got {sel[2]!r}")
+            raise ValueError(
+                f"record: point models record 'v' (and the second state in traces_phi), got {sel[2]!r}"
+            )
         off = int(c.pop_off[c.pop_names.index(pop)])
         for i in loc:
             ids.append(off + int(i))
@@ -312,9 +356,18 @@ def _resolve_record(record, network: Network, c: PointCompiled):
     return np.asarray(ids, dtype=np.int64), labels
 
 
-def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, seed: int = 0, record=None,
-                   record_every_ns: float | None = None, threads: int | None = None,
-                   progress: bool | None = None, same_step: frozenset = frozenset()) -> Result:
+def simulate_point(
+    network: Network,
+    duration_ns: float,
+    *,
+    dt_ns: float = 0.1,
+    seed: int = 0,
+    record=None,
+    record_every_ns: float | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+    same_step: frozenset = frozenset(),
+) -> Result:
     """Simulate a network of point models (:mod:`soen.models`) for ``duration_ns`` ns.
 
     Called by :func:`soen.simulate`; the arguments have the same meaning (times in ns). For these
@@ -329,7 +382,9 @@ def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, 
     from soen.engine import _point_kernel as K
 
     t0 = time.perf_counter()
-    c = compile_point(network, duration_ns=duration_ns, dt_ns=dt_ns, seed=seed, same_step=frozenset(same_step))
+    c = compile_point(
+        network, duration_ns=duration_ns, dt_ns=dt_ns, seed=seed, same_step=frozenset(same_step)
+    )
     rec_ids, labels = _resolve_record(record, network, c)
     rec_every, n_rec_t = 0, 0
     if rec_ids.size:
@@ -339,8 +394,10 @@ def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, 
         rec_every = max(1, int(round(every_ns / dt_ns)))
         n_rec_t = (c.n_steps + rec_every - 1) // rec_every
         if n_rec_t * rec_ids.size * 16 > 8 * 2**30:
-            raise ValueError(f"recording {rec_ids.size} traces every {every_ns} ns needs more than 8 GiB; "
-                             f"record fewer neurons or raise record_every_ns")
+            raise ValueError(
+                f"recording {rec_ids.size} traces every {every_ns} ns needs more than 8 GiB; "
+                f"record fewer neurons or raise record_every_ns"
+            )
     n = c.n_neurons
     v, x, y = c.v0.copy(), c.x0.copy(), c.y0.copy()
     ref = np.zeros(n, dtype=np.int32)
@@ -356,7 +413,7 @@ def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, 
     counters = np.zeros(8, dtype=np.int64)
     ev_pos = np.zeros(1, dtype=np.int64)
     parallel = (threads is None or threads > 1) and n >= _PARALLEL_MIN_NEURONS
-    kernel = K.run_parallel if parallel else K.run_serial
+    kernel = K.run_steps
     t_compile = time.perf_counter() - t0
 
     old_threads = numba.get_num_threads()
@@ -369,11 +426,45 @@ def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, 
         while done < c.n_steps:
             n1 = min(c.n_steps, done + chunk)
             ts = time.perf_counter()
-            spk_step, spk_id = kernel(done, n1, c.seed, parallel, c.pop_order, c.pop_off, c.pop_n, c.pop_kind, c.pp,
-                                      c.out_ptr, c.out_tgt, c.out_w, c.out_d, c.ev_step, c.ev_node, ev_pos,
-                                      c.pch_node, c.pch_key, c.pch_lam, pch_expm, c.pch_start, pk,
-                                      v, x, y, ref, pend, fired, inbuf, c.bias, spk_step, spk_id, rec_ids, rec_every,
-                                      rec_v, rec_x, counters)
+            spk_step, spk_id = kernel(
+                done,
+                n1,
+                c.seed,
+                parallel,
+                c.pop_order,
+                c.pop_off,
+                c.pop_n,
+                c.pop_kind,
+                c.pp,
+                c.out_ptr,
+                c.out_tgt,
+                c.out_w,
+                c.out_d,
+                c.ev_step,
+                c.ev_node,
+                ev_pos,
+                c.pch_node,
+                c.pch_key,
+                c.pch_lam,
+                pch_expm,
+                c.pch_start,
+                pk,
+                v,
+                x,
+                y,
+                ref,
+                pend,
+                fired,
+                inbuf,
+                c.bias,
+                spk_step,
+                spk_id,
+                rec_ids,
+                rec_every,
+                rec_v,
+                rec_x,
+                counters,
+            )
             if done == 0:
                 t_first = time.perf_counter() - ts  # includes the JIT compilation (or cache load)
             if counters[2]:
@@ -406,28 +497,49 @@ def simulate_point(network: Network, duration_ns: float, *, dt_ns: float = 0.1, 
     pops = {k: (int(c.pop_off[j]), int(c.pop_n[j])) for j, k in enumerate(c.pop_names)}
     n_rec = min(n_rec_t, (done + rec_every - 1) // rec_every) if rec_every else 0
     result = Result(
-        spike_times_ns=spk_step[:ns][order] * dt_ns, spike_ids=spk_id[:ns][order].astype(np.int64),
-        populations=pops, duration_ns=float(duration_ns), dt_ns=float(dt_ns), seed=int(seed),
+        spike_times_ns=spk_step[:ns][order] * dt_ns,
+        spike_ids=spk_id[:ns][order].astype(np.int64),
+        populations=pops,
+        duration_ns=float(duration_ns),
+        dt_ns=float(dt_ns),
+        seed=int(seed),
         integrator="point",
         trace_times_ns=np.arange(n_rec) * rec_every * dt_ns if rec_every else np.empty(0),
-        traces_s=rec_v[:n_rec], traces_phi=rec_x[:n_rec], trace_labels=labels,
+        traces_s=rec_v[:n_rec],
+        traces_phi=rec_x[:n_rec],
+        trace_labels=labels,
         counts=dict(events=int(counters[1]), spikes=ns, input_spikes=int(counters[5])),
-        timing=dict(compile_s=t_compile, run_s=t_run, first_chunk_s=t_first, steps=done,
-                    steps_per_s=done / t_run if t_run > 0 else float("inf"),
-                    us_per_neuron_step=1e6 * t_run / max(1, done * n)),
-        complete=complete, t_end_ns=done * dt_ns, message=message,
-        metadata=dict(engine="point", n_synapses=c.n_synapses, bytes_per_synapse=c.bytes_per_synapse,
-                      synapse_bytes=int(c.out_tgt.nbytes + c.out_w.nbytes + c.out_d.nbytes + c.out_ptr.nbytes),
-                      ring_slots=c.n_ring, parallel=parallel, dt_ms=c.dt_ms,
-                      models={k: type(p.neuron).__name__ for k, p in network.populations.items()},
-                      phase_order=[c.pop_names[k] for k in c.pop_order]),
+        timing=dict(
+            compile_s=t_compile,
+            run_s=t_run,
+            first_chunk_s=t_first,
+            steps=done,
+            steps_per_s=done / t_run if t_run > 0 else float("inf"),
+            us_per_neuron_step=1e6 * t_run / max(1, done * n),
+        ),
+        complete=complete,
+        t_end_ns=done * dt_ns,
+        message=message,
+        metadata=dict(
+            engine="point",
+            n_synapses=c.n_synapses,
+            bytes_per_synapse=c.bytes_per_synapse,
+            synapse_bytes=int(c.out_tgt.nbytes + c.out_w.nbytes + c.out_d.nbytes + c.out_ptr.nbytes),
+            ring_slots=c.n_ring,
+            parallel=parallel,
+            dt_ms=c.dt_ms,
+            models={k: type(p.neuron).__name__ for k, p in network.populations.items()},
+            phase_order=[c.pop_names[k] for k in c.pop_order],
+        ),
     )
     if counters[2]:
         i = int(counters[3])
         pop = next(k for k, (o, m) in pops.items() if o <= i < o + m)
         result.complete = False
-        result.message = (f"non-finite state in neuron {pop}[{i - pops[pop][0]}] at t = "
-                          f"{int(counters[4]) * dt_ns:g} ns (step {int(counters[4])})")
+        result.message = (
+            f"non-finite state in neuron {pop}[{i - pops[pop][0]}] at t = "
+            f"{int(counters[4]) * dt_ns:g} ns (step {int(counters[4])})"
+        )
         err = FloatingPointError(result.message)
         err.result = result
         raise err

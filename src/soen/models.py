@@ -1,0 +1,638 @@
+"""Standard point-neuron models (LIF family of NIR, conductance-based and delta-current LIF).
+
+Use them as the ``neuron`` of a :class:`soen.Population`; a network made only of these models is
+simulated by the point-neuron engine (:mod:`soen.engine.point`) through the usual
+``soen.simulate(network, duration_ns, dt_ns=…)``.
+
+Units
+-----
+These models speak the units of computational neuroscience, stated in every parameter name:
+time in **ms**, membrane potential in **mV**, currents in **nA** (resistance in MΩ, so that
+1 MΩ · 1 nA = 1 mV), conductances in **nS**, capacitance in **pF** (nS · mV = pA, pA / pF = mV/ms).
+``soen.simulate`` takes times in ns (``duration_ns``, ``dt_ns``, ``delay_ns``); the engine converts
+dt and delays to ms and steps once, at the boundary (1 ms = 10⁶ ns).
+
+Meaning of a connection weight (``Projection.weight``) by model:
+
+========================  ===============================================================  ========
+model                     effect of the weights arriving at step n (sum ``u``)              unit
+========================  ===============================================================  ========
+LIF, LI, IF, I, Threshold  input current ``I = u + i_offset_nA`` held during step n          nA
+CubaLIF                   input of the synaptic-current ODE held during step n               nA
+CondExpLIF                conductance jump ``g_ex += u`` (target "exc"), ``g_in`` ("inh")    nS
+DeltaLIF                  voltage jump ``V += u`` (discarded while refractory)               mV
+========================  ===============================================================  ========
+
+The first group follows NIR's discrete-time reading of a graph (an input is a value per time step,
+held for that step — a zero-order hold); with an exact propagator this equals continuous-time
+integration of a piecewise-constant input.
+
+Time step, spike times and delays (all models)
+----------------------------------------------
+Step n advances the state from t_n = n·dt to t_{n+1}: (1) inputs arriving at step n are applied,
+(2) the state is propagated over dt, (3) a neuron at or above threshold spikes; the spike is stamped
+t_{n+1} (the first grid time at which the threshold is reached — NEST's convention; Brian2 stamps the
+same spike t_n). A spike stamped t with delay D reaches its targets at step (t + D)/dt, i.e. its effect
+is applied at time t + D (Brian2's semantics for ``delay=D``; NEST's ``delay=D`` gives the same
+arrival step for current/conductance jumps). D = 0 is allowed.
+
+Integration: where the sub-threshold ODE is linear with constant coefficients (LIF, LI, CubaLIF, IF, I,
+DeltaLIF) the default is the exact propagator (exponential integration); ``integration="euler"`` gives
+forward Euler (what snnTorch/NIR's discrete-time exporters assume). CondExpLIF is bilinear in V and g
+and is integrated with ``method="exponential_euler"`` (Brian2's default for it; conductances frozen
+over the step for the V update, then decayed exactly) or ``method="rk4"`` (classic 4th-order
+Runge–Kutta with the conductances evaluated exactly at the stage times).
+
+Initial values (``v_init_mV`` …) are a number or a distribution (:class:`soen.Uniform`,
+:class:`soen.Normal`), drawn per neuron from the counter-based generator keyed by (seed, population,
+neuron).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from soen.model.components import check_real
+from soen.model.network import Normal, Uniform
+
+__all__ = [
+    "LIF",
+    "CubaLIF",
+    "LI",
+    "IF",
+    "I",
+    "Threshold",
+    "CondExpLIF",
+    "DeltaLIF",
+    "POINT_MODELS",
+]
+
+_INTEGRATIONS = ("exact", "euler")
+_RESETS = ("value", "subtract")
+_RESET_TIMINGS = ("immediate", "next_step")
+
+# kernel model codes (engine/point.py dispatches on these)
+KIND_LIF = 0
+KIND_CUBA = 1
+KIND_IF = 2
+KIND_THRESHOLD = 3
+KIND_COND = 4
+KIND_DELTA = 5
+N_PARAMS = 20  # width of the per-population parameter row
+
+
+def _check_init(owner: str, name: str, value) -> None:
+    if isinstance(value, (Uniform, Normal)):
+        return
+    check_real(owner, name, value)
+
+
+def _check_offset(obj, owner: str) -> None:
+    """``i_offset_nA``: a number or a 1-D array with one value per neuron (stored as float64 array)."""
+    val = obj.i_offset_nA
+    if isinstance(val, (list, tuple, np.ndarray)):
+        arr = np.array(val, dtype=float)
+        if arr.ndim != 1 or not np.isfinite(arr).all():
+            raise ValueError(
+                f"{owner}.i_offset_nA must be a finite number or 1-D array, got shape {arr.shape}"
+            )
+        arr.setflags(write=False)
+        object.__setattr__(obj, "i_offset_nA", arr)
+    else:
+        check_real(owner, "i_offset_nA", val)
+
+
+def _check_choice(owner: str, name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{owner}.{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def _ref_steps(t_ref_ms: float, dt_ms: float) -> int:
+    return int(round(t_ref_ms / dt_ms))
+
+
+class _PointModel:
+    """Mixin of every point model: marks it for ``soen.simulate``'s dispatch and lists its state."""
+
+    _point_model = True
+    #: synaptic targets a projection may name (``Projection.target``); "sites" means the default
+    _targets: tuple = ("current",)
+
+    def params(self) -> dict:
+        """The parameters as a plain dict (name → value), e.g. for files and NIR metadata."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    # engine interface -------------------------------------------------------------------------
+    def _kernel_row(self, dt_ms: float) -> tuple[int, np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _init_fields(self) -> tuple:
+        """Names of the fields giving the initial (v, x, y) state (x, y: model's second/third variable)."""
+        return ("v_init_mV", None, None)
+
+    def _spiking(self) -> bool:
+        return True
+
+    def __hash__(self):  # frozen dataclasses holding distributions stay hashable by identity
+        return id(self)
+
+
+# ------------------------------------------------------------------------------------------------
+# NIR family
+# ------------------------------------------------------------------------------------------------
+def _check_nir_common(obj, owner: str) -> None:
+    _check_choice(owner, "integration", obj.integration, _INTEGRATIONS)
+
+
+def _lif_row(
+    kind,
+    dt_ms,
+    tau_ms,
+    r,
+    v_leak,
+    v_th,
+    v_reset,
+    i_offset,
+    integration,
+    reset,
+    reset_timing,
+    t_ref_ms,
+    spiking,
+    strict=False,
+) -> np.ndarray:
+    p = np.zeros(N_PARAMS)
+    p[0] = v_leak
+    p[1] = r
+    p[2] = v_th
+    p[3] = v_reset
+    p[4] = 0.0  # the constant input i_offset is a per-neuron array in the engine
+    p[5] = math.exp(-dt_ms / tau_ms) if tau_ms > 0 else 0.0
+    p[6] = dt_ms / tau_ms if tau_ms > 0 else 0.0
+    p[7] = 0.0 if integration == "exact" else 1.0
+    p[8] = 0.0 if reset == "value" else 1.0
+    p[9] = 0.0 if reset_timing == "immediate" else 1.0
+    p[10] = _ref_steps(t_ref_ms, dt_ms)
+    p[11] = 1.0 if spiking else 0.0
+    p[12] = dt_ms
+    p[17] = 1.0 if strict else 0.0
+    return p
+
+
+@dataclass(frozen=True, eq=False)
+class LIF(_PointModel):
+    r"""Leaky integrate-and-fire neuron (NIR ``LIF``).
+
+    .. math::  \tau\,\frac{dv}{dt} = (v_\mathrm{leak} - v) + R\,I,\qquad
+               v \ge v_\mathrm{th} \Rightarrow \text{spike},\; v \leftarrow v_\mathrm{reset}
+               \ (\text{or } v \leftarrow v - (v_\mathrm{th} - v_\mathrm{reset}))
+
+    with ``I = u + i_offset_nA``, ``u`` the weights (nA) arriving in the step, held for the step.
+    Exact update (``integration="exact"``):
+    :math:`v_{n+1} = v_\infty + (v_n - v_\infty)\,e^{-\Delta t/\tau}`,
+    :math:`v_\infty = v_\mathrm{leak} + RI`;
+    forward Euler: :math:`v_{n+1} = v_n + \frac{\Delta t}{\tau}(v_\mathrm{leak} - v_n + RI)`.
+
+    Parameters
+    ----------
+    tau_ms : membrane time constant τ (ms), > 0.
+    r_MOhm : input resistance R (MΩ; mV per nA).
+    v_leak_mV, v_threshold_mV, v_reset_mV : leak (resting) potential, threshold, reset value (mV).
+    reset : ``"value"`` (v ← v_reset) or ``"subtract"`` (v ← v − (v_th − v_reset)).
+    reset_timing : ``"immediate"`` (reset right after the spike) or ``"next_step"`` (snnTorch's
+        ``reset_delay=True``: the spiking value is kept for one step; a subtraction is applied after
+        the next step's propagation,
+        :math:`v_{n+1} = \mathrm{prop}(v_n) - s_n (v_\mathrm{th} - v_\mathrm{reset})`,
+        a reset to a value before it, :math:`v_{n+1} = \mathrm{prop}(v_\mathrm{reset})`).
+    threshold_strict : spike when v > v_th instead of v ≥ v_th (snnTorch uses >).
+    t_ref_ms : refractory period (ms): v is held at v_reset and inputs are ignored.
+    i_offset_nA : constant input current (nA): a number or one value per neuron (NIR's Affine
+        bias lands here).
+    v_init_mV : initial potential (mV), a number or a distribution.
+    integration : ``"exact"`` or ``"euler"``.
+
+    Source: NIR specification (Pedersen et al., Nat. Commun. 15, 8122 (2024)), node ``LIF``.
+    """
+
+    tau_ms: float = 10.0
+    r_MOhm: float = 1.0
+    v_leak_mV: float = 0.0
+    v_threshold_mV: float = 1.0
+    v_reset_mV: float = 0.0
+    reset: str = "value"
+    reset_timing: str = "immediate"
+    t_ref_ms: float = 0.0
+    i_offset_nA: float | np.ndarray = 0.0
+    v_init_mV: object = 0.0
+    integration: str = "exact"
+    threshold_strict: bool = False
+
+    def __post_init__(self):
+        check_real("LIF", "tau_ms", self.tau_ms, low=0.0, low_open=True)
+        for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV"):
+            check_real("LIF", n, getattr(self, n))
+        _check_offset(self, "LIF")
+        check_real("LIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_init("LIF", "v_init_mV", self.v_init_mV)
+        _check_choice("LIF", "reset", self.reset, _RESETS)
+        _check_choice("LIF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
+        _check_nir_common(self, "LIF")
+
+    def _kernel_row(self, dt_ms):
+        return KIND_LIF, _lif_row(
+            KIND_LIF,
+            dt_ms,
+            self.tau_ms,
+            self.r_MOhm,
+            self.v_leak_mV,
+            self.v_threshold_mV,
+            self.v_reset_mV,
+            self.i_offset_nA,
+            self.integration,
+            self.reset,
+            self.reset_timing,
+            self.t_ref_ms,
+            True,
+            self.threshold_strict,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class LI(_PointModel):
+    r"""Leaky integrator (NIR ``LI``): :math:`\tau\,dv/dt = (v_\mathrm{leak} - v) + R\,I`, no threshold.
+
+    Same units and update as :class:`LIF` (``I = u + i_offset_nA`` held per step); never spikes. Its
+    output in a NIR graph is the potential v (record it with ``record=``).
+    """
+
+    tau_ms: float = 10.0
+    r_MOhm: float = 1.0
+    v_leak_mV: float = 0.0
+    i_offset_nA: float | np.ndarray = 0.0
+    v_init_mV: object = 0.0
+    integration: str = "exact"
+
+    def __post_init__(self):
+        check_real("LI", "tau_ms", self.tau_ms, low=0.0, low_open=True)
+        for n in ("r_MOhm", "v_leak_mV"):
+            check_real("LI", n, getattr(self, n))
+        _check_offset(self, "LI")
+        _check_init("LI", "v_init_mV", self.v_init_mV)
+        _check_nir_common(self, "LI")
+
+    def _spiking(self):
+        return False
+
+    def _kernel_row(self, dt_ms):
+        return KIND_LIF, _lif_row(
+            KIND_LIF,
+            dt_ms,
+            self.tau_ms,
+            self.r_MOhm,
+            self.v_leak_mV,
+            math.inf,
+            0.0,
+            self.i_offset_nA,
+            self.integration,
+            "value",
+            "immediate",
+            0.0,
+            False,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class CubaLIF(_PointModel):
+    r"""Current-based LIF with an exponential synaptic current (NIR ``CubaLIF``).
+
+    .. math::  \tau_\mathrm{syn}\,\frac{dI}{dt} = -I + w_\mathrm{in}\,u,\qquad
+               \tau_\mathrm{mem}\,\frac{dv}{dt} = (v_\mathrm{leak} - v) + R\,I
+
+    ``u`` = weights arriving in the step + ``i_offset_nA`` (nA), held for the step. Exact propagator
+    (``integration="exact"``), with :math:`I_\infty = w_\mathrm{in} u`, :math:`J = I_n - I_\infty`:
+    :math:`I_{n+1} = I_\infty + J e^{-\Delta t/\tau_s}`,
+    :math:`v_{n+1} = v_\infty + (v_n - v_\infty) e^{-\Delta t/\tau_m}
+    + R J \frac{\tau_s}{\tau_s - \tau_m}(e^{-\Delta t/\tau_s} - e^{-\Delta t/\tau_m})`
+    (:math:`R J \frac{\Delta t}{\tau_m} e^{-\Delta t/\tau_m}` when τ_s = τ_m),
+    :math:`v_\infty = v_\mathrm{leak} + R I_\infty`.
+    Forward Euler (``"euler"``) updates both from the values at t_n.
+
+    Parameters: as :class:`LIF`, plus ``tau_syn_ms`` (synaptic time constant, ms) and ``w_in``
+    (dimensionless input scaling); ``tau_mem_ms`` is the membrane time constant.
+    """
+
+    tau_syn_ms: float = 5.0
+    tau_mem_ms: float = 10.0
+    r_MOhm: float = 1.0
+    v_leak_mV: float = 0.0
+    v_threshold_mV: float = 1.0
+    v_reset_mV: float = 0.0
+    w_in: float = 1.0
+    reset: str = "value"
+    reset_timing: str = "immediate"
+    t_ref_ms: float = 0.0
+    i_offset_nA: float | np.ndarray = 0.0
+    v_init_mV: object = 0.0
+    i_syn_init_nA: object = 0.0
+    integration: str = "exact"
+    threshold_strict: bool = False
+
+    def __post_init__(self):
+        check_real("CubaLIF", "tau_syn_ms", self.tau_syn_ms, low=0.0, low_open=True)
+        check_real("CubaLIF", "tau_mem_ms", self.tau_mem_ms, low=0.0, low_open=True)
+        for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV", "w_in"):
+            check_real("CubaLIF", n, getattr(self, n))
+        _check_offset(self, "CubaLIF")
+        check_real("CubaLIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_init("CubaLIF", "v_init_mV", self.v_init_mV)
+        _check_init("CubaLIF", "i_syn_init_nA", self.i_syn_init_nA)
+        _check_choice("CubaLIF", "reset", self.reset, _RESETS)
+        _check_choice("CubaLIF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
+        _check_nir_common(self, "CubaLIF")
+
+    def _init_fields(self):
+        return ("v_init_mV", "i_syn_init_nA", None)
+
+    def _kernel_row(self, dt_ms):
+        p = _lif_row(
+            KIND_CUBA,
+            dt_ms,
+            self.tau_mem_ms,
+            self.r_MOhm,
+            self.v_leak_mV,
+            self.v_threshold_mV,
+            self.v_reset_mV,
+            self.i_offset_nA,
+            self.integration,
+            self.reset,
+            self.reset_timing,
+            self.t_ref_ms,
+            True,
+            self.threshold_strict,
+        )
+        ts, tm = self.tau_syn_ms, self.tau_mem_ms
+        ps, pm = math.exp(-dt_ms / ts), math.exp(-dt_ms / tm)
+        p[13] = ps
+        p[14] = dt_ms / ts
+        if abs(ts - tm) > 1e-12 * max(ts, tm):
+            p[15] = ts / (ts - tm) * (ps - pm)
+        else:
+            p[15] = dt_ms / tm * pm
+        p[16] = self.w_in
+        return KIND_CUBA, p
+
+
+@dataclass(frozen=True, eq=False)
+class IF(_PointModel):
+    r"""Integrate-and-fire neuron without leak (NIR ``IF``): :math:`dv/dt = R\,I`.
+
+    ``I = u + i_offset_nA`` held for the step, so :math:`v_{n+1} = v_n + R I \Delta t` is exact (also
+    for ``integration="euler"``). ``r_mV_per_ms_nA``: R in mV/(ms·nA) (= 1/C with C in nF).
+    Threshold, reset and timing as :class:`LIF`.
+    """
+
+    r_mV_per_ms_nA: float = 1.0
+    v_threshold_mV: float = 1.0
+    v_reset_mV: float = 0.0
+    reset: str = "value"
+    reset_timing: str = "immediate"
+    t_ref_ms: float = 0.0
+    i_offset_nA: float | np.ndarray = 0.0
+    v_init_mV: object = 0.0
+    integration: str = "exact"
+    threshold_strict: bool = False
+
+    def __post_init__(self):
+        for n in ("r_mV_per_ms_nA", "v_threshold_mV", "v_reset_mV"):
+            check_real("IF", n, getattr(self, n))
+        _check_offset(self, "IF")
+        check_real("IF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_init("IF", "v_init_mV", self.v_init_mV)
+        _check_choice("IF", "reset", self.reset, _RESETS)
+        _check_choice("IF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
+        _check_nir_common(self, "IF")
+
+    def _kernel_row(self, dt_ms):
+        p = _lif_row(
+            KIND_IF,
+            dt_ms,
+            1.0,
+            self.r_mV_per_ms_nA,
+            0.0,
+            self.v_threshold_mV,
+            self.v_reset_mV,
+            self.i_offset_nA,
+            "exact",
+            self.reset,
+            self.reset_timing,
+            self.t_ref_ms,
+            True,
+            self.threshold_strict,
+        )
+        return KIND_IF, p
+
+
+@dataclass(frozen=True, eq=False)
+class I(_PointModel):  # noqa: E742 - NIR's name for the integrator
+    r"""Integrator (NIR ``I``): :math:`dv/dt = R\,I`, no threshold; exact for a held input
+    (:math:`v_{n+1} = v_n + R I \Delta t`). ``r_mV_per_ms_nA`` as in :class:`IF`."""
+
+    r_mV_per_ms_nA: float = 1.0
+    i_offset_nA: float | np.ndarray = 0.0
+    v_init_mV: object = 0.0
+    integration: str = "exact"
+
+    def __post_init__(self):
+        check_real("I", "r_mV_per_ms_nA", self.r_mV_per_ms_nA)
+        _check_offset(self, "I")
+        _check_init("I", "v_init_mV", self.v_init_mV)
+        _check_nir_common(self, "I")
+
+    def _spiking(self):
+        return False
+
+    def _kernel_row(self, dt_ms):
+        p = _lif_row(
+            KIND_IF,
+            dt_ms,
+            1.0,
+            self.r_mV_per_ms_nA,
+            0.0,
+            math.inf,
+            0.0,
+            self.i_offset_nA,
+            "exact",
+            "value",
+            "immediate",
+            0.0,
+            False,
+        )
+        return KIND_IF, p
+
+
+@dataclass(frozen=True, eq=False)
+class Threshold(_PointModel):
+    r"""Memoryless threshold unit (NIR ``Threshold``).
+
+    Spikes in step n iff :math:`u_n + i_\mathrm{offset} \ge \theta`.
+
+    ``threshold_nA``: θ in input units (nA). Its state v (recordable) is the input of the step.
+    """
+
+    threshold_nA: float = 1.0
+    i_offset_nA: float | np.ndarray = 0.0
+    threshold_strict: bool = False
+
+    def __post_init__(self):
+        check_real("Threshold", "threshold_nA", self.threshold_nA)
+        _check_offset(self, "Threshold")
+
+    def _init_fields(self):
+        return (None, None, None)
+
+    def _kernel_row(self, dt_ms):
+        p = np.zeros(N_PARAMS)
+        p[2] = self.threshold_nA
+        p[11] = 1.0
+        p[17] = 1.0 if self.threshold_strict else 0.0
+        return KIND_THRESHOLD, p
+
+
+# ------------------------------------------------------------------------------------------------
+# conductance-based and delta-current LIF
+# ------------------------------------------------------------------------------------------------
+_COND_METHODS = ("exponential_euler", "rk4")
+
+
+@dataclass(frozen=True, eq=False)
+class CondExpLIF(_PointModel):
+    r"""LIF with exponentially decaying conductances (COBA; NEST ``iaf_cond_exp``).
+
+    .. math::  C_m \frac{dV}{dt} = g_L (E_L - V) + g_\mathrm{ex}(E_\mathrm{ex} - V)
+               + g_\mathrm{in}(E_\mathrm{in} - V) + I_e,\qquad
+               \frac{dg_\mathrm{ex}}{dt} = -\frac{g_\mathrm{ex}}{\tau_\mathrm{ex}},\quad
+               \frac{dg_\mathrm{in}}{dt} = -\frac{g_\mathrm{in}}{\tau_\mathrm{in}}
+
+    A spike arriving on target ``"exc"`` adds its weight (nS) to g_ex, on ``"inh"`` to g_in
+    (``"sites"``: by the weight's sign, |w| to g_in when w < 0). At V ≥ V_th: spike, V ← V_reset,
+    held for ``t_ref_ms`` (conductances keep evolving).
+
+    Discretisation (``method``):
+
+    * ``"exponential_euler"`` (default; Brian2's choice for this model):
+      :math:`g = g_L + g_\mathrm{ex,n} + g_\mathrm{in,n}`,
+      :math:`V_\infty = (g_L E_L + g_\mathrm{ex,n} E_\mathrm{ex} + g_\mathrm{in,n} E_\mathrm{in} + I_e)/g`,
+      :math:`V_{n+1} = V_\infty + (V_n - V_\infty) e^{-g\Delta t / C_m}`; then
+      :math:`g_{n+1} = g_n e^{-\Delta t/\tau}` (exact).
+    * ``"rk4"``: classic Runge–Kutta for V with the conductances taken exactly at the stage times.
+
+    NEST's ``iaf_cond_exp`` integrates with an adaptive Runge–Kutta–Fehlberg 4(5) (GSL); it is matched
+    by neither method bit for bit (rk4 at dt = 0.1 ms agrees to ~1e-6 mV between events).
+
+    Defaults: the COBA benchmark of Brette et al., J. Comput. Neurosci. 23, 349 (2007) (after Vogels &
+    Abbott, J. Neurosci. 25, 10786 (2005)): C_m = 200 pF, g_L = 10 nS (τ_m = 20 ms), E_L = −60 mV,
+    V_th = −50 mV, V_reset = −60 mV, t_ref = 5 ms, τ_ex = 5 ms, τ_in = 10 ms, E_ex = 0 mV, E_in = −80 mV.
+    (Synaptic jumps there: Δg_ex = 6 nS, Δg_in = 67 nS — set as projection weights.)
+    """
+
+    C_m_pF: float = 200.0
+    g_L_nS: float = 10.0
+    E_L_mV: float = -60.0
+    V_th_mV: float = -50.0
+    V_reset_mV: float = -60.0
+    t_ref_ms: float = 5.0
+    tau_syn_ex_ms: float = 5.0
+    tau_syn_in_ms: float = 10.0
+    E_ex_mV: float = 0.0
+    E_in_mV: float = -80.0
+    I_e_pA: float = 0.0
+    V_init_mV: object = -60.0
+    g_ex_init_nS: object = 0.0
+    g_in_init_nS: object = 0.0
+    method: str = "exponential_euler"
+    _targets = ("exc", "inh")
+
+    def __post_init__(self):
+        for n in ("C_m_pF", "g_L_nS", "tau_syn_ex_ms", "tau_syn_in_ms"):
+            check_real("CondExpLIF", n, getattr(self, n), low=0.0, low_open=True)
+        for n in ("E_L_mV", "V_th_mV", "V_reset_mV", "E_ex_mV", "E_in_mV", "I_e_pA"):
+            check_real("CondExpLIF", n, getattr(self, n))
+        check_real("CondExpLIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        for n in ("V_init_mV", "g_ex_init_nS", "g_in_init_nS"):
+            _check_init("CondExpLIF", n, getattr(self, n))
+        _check_choice("CondExpLIF", "method", self.method, _COND_METHODS)
+
+    def _init_fields(self):
+        return ("V_init_mV", "g_ex_init_nS", "g_in_init_nS")
+
+    def _kernel_row(self, dt_ms):
+        p = np.zeros(N_PARAMS)
+        p[0] = self.E_L_mV
+        p[1] = self.g_L_nS
+        p[2] = self.V_th_mV
+        p[3] = self.V_reset_mV
+        p[4] = self.C_m_pF
+        p[5] = self.E_ex_mV
+        p[6] = self.E_in_mV
+        p[7] = self.I_e_pA
+        p[8] = math.exp(-dt_ms / self.tau_syn_ex_ms)
+        p[9] = math.exp(-dt_ms / self.tau_syn_in_ms)
+        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
+        p[11] = 1.0
+        p[12] = dt_ms
+        p[13] = 0.0 if self.method == "exponential_euler" else 1.0
+        p[14] = self.tau_syn_ex_ms
+        p[15] = self.tau_syn_in_ms
+        p[16] = math.exp(-0.5 * dt_ms / self.tau_syn_ex_ms)
+        p[17] = math.exp(-0.5 * dt_ms / self.tau_syn_in_ms)
+        return KIND_COND, p
+
+
+@dataclass(frozen=True, eq=False)
+class DeltaLIF(_PointModel):
+    r"""LIF with delta-current synapses (Brunel 2000, model A; NEST ``iaf_psc_delta``).
+
+    .. math::  \tau_m \frac{dV}{dt} = -(V - E_L) + \tau_m \sum_k J_k\,\delta(t - t_k)
+
+    A spike of weight J (mV) makes V jump by J. At V ≥ θ: spike (stamped t_s), V ← V_r, held for
+    ``t_ref_ms``; jumps arriving at t ≤ t_s + t_ref are discarded (NEST ``iaf_psc_delta``). Exact propagator:
+    :math:`V_{n+1} = E_L + (V_n + u_n - E_L)\,e^{-\Delta t/\tau_m}` (the jumps u_n of step n are
+    applied at t_n, Brian2's order; NEST applies them at t_{n+1} after the propagation — see
+    docs/models.md).
+
+    Defaults: Brunel, J. Comput. Neurosci. 8, 183 (2000): τ_m = 20 ms, θ = 20 mV, V_r = 10 mV,
+    τ_rp = 2 ms, E_L = 0 mV (J = 0.1 mV, g = 5, D = 1.5 ms are network parameters).
+    """
+
+    tau_m_ms: float = 20.0
+    theta_mV: float = 20.0
+    V_reset_mV: float = 10.0
+    t_ref_ms: float = 2.0
+    E_L_mV: float = 0.0
+    V_init_mV: object = 0.0
+
+    def __post_init__(self):
+        check_real("DeltaLIF", "tau_m_ms", self.tau_m_ms, low=0.0, low_open=True)
+        for n in ("theta_mV", "V_reset_mV", "E_L_mV"):
+            check_real("DeltaLIF", n, getattr(self, n))
+        check_real("DeltaLIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_init("DeltaLIF", "V_init_mV", self.V_init_mV)
+
+    def _init_fields(self):
+        return ("V_init_mV", None, None)
+
+    def _kernel_row(self, dt_ms):
+        p = np.zeros(N_PARAMS)
+        p[0] = self.E_L_mV
+        p[2] = self.theta_mV
+        p[3] = self.V_reset_mV
+        p[5] = math.exp(-dt_ms / self.tau_m_ms)
+        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
+        p[11] = 1.0
+        return KIND_DELTA, p
+
+
+#: every public point model class
+POINT_MODELS = (LIF, CubaLIF, LI, IF, I, Threshold, CondExpLIF, DeltaLIF)

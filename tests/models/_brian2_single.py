@@ -1,0 +1,122 @@
+"""Run by tests/models/test_vs_brian2.py inside the Brian2 virtual environment (not imported by pytest).
+
+Reads a JSON job from stdin, simulates single neurons with Brian2 (runtime, numpy target) and prints
+JSON: spike times (ms) per scenario. Input spike times are given in Brian2's stamps (soen's − dt).
+Refractory periods are t_ref + dt: Brian2 counts them from its stamp t_n of a spike found in step n,
+soen and NEST from t_{n+1}; with the extra step both hold V for the same steps.
+"""
+
+import json
+import sys
+
+import numpy as np
+from brian2 import (
+    Mohm,
+    Network,
+    NeuronGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    Synapses,
+    defaultclock,
+    ms,
+    mV,
+    nA,
+    nS,
+    pA,
+    pF,
+    prefs,
+    start_scope,
+)
+
+prefs.codegen.target = "numpy"
+job = json.load(sys.stdin)
+dt = job["dt_ms"] * ms
+T = job["duration_ms"] * ms
+out = {}
+
+# 1. LIF, constant current, exact integration, refractory
+start_scope()
+defaultclock.dt = dt
+p = job["lif"]
+G = NeuronGroup(
+    1,
+    "dv/dt = (v_leak - v + R*I)/tau : volt (unless refractory)",
+    threshold="v >= v_th",
+    reset="v = v_reset",
+    refractory=(p["t_ref_ms"] + job["dt_ms"]) * ms,
+    method="exact",
+    namespace=dict(
+        v_leak=p["v_leak_mV"] * mV,
+        R=p["r_MOhm"] * Mohm,
+        I=p["i_nA"] * nA,
+        tau=p["tau_ms"] * ms,
+        v_th=p["v_th_mV"] * mV,
+        v_reset=p["v_reset_mV"] * mV,
+    ),
+)
+G.v = p["v_leak_mV"] * mV
+M = SpikeMonitor(G)
+Network(G, M).run(T)
+out["lif"] = list(np.asarray(M.t / ms))
+
+# 2. conductance-based LIF (COBA), exponential Euler, exc/inh input spikes
+start_scope()
+defaultclock.dt = dt
+p = job["coba"]
+eqs = """dv/dt = (gL*(EL - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
+dge/dt = -ge/taue : siemens
+dgi/dt = -gi/taui : siemens"""
+ns = dict(
+    gL=10 * nS,
+    EL=-60 * mV,
+    Ee=0 * mV,
+    Ei=-80 * mV,
+    C=200 * pF,
+    taue=5 * ms,
+    taui=10 * ms,
+    Ie=p["I_e_pA"] * pA,
+    Vt=-50 * mV,
+    Vr=-60 * mV,
+)
+G = NeuronGroup(
+    1,
+    eqs,
+    threshold="v >= Vt",
+    reset="v = Vr",
+    refractory=(5 + job["dt_ms"]) * ms,
+    method="exponential_euler",
+    namespace=ns,
+)
+G.v = -60 * mV
+objs = [G]
+for key, var, w in (("exc", "ge", p["w_exc_nS"]), ("inh", "gi", p["w_inh_nS"])):
+    times = np.asarray(p[key + "_ms"])
+    S = SpikeGeneratorGroup(1, np.zeros(times.size, dtype=int), times * ms)
+    syn = Synapses(S, G, on_pre=f"{var}_post += {w}*nS", delay=p["delay_ms"] * ms)
+    syn.connect()
+    objs += [S, syn]
+M = SpikeMonitor(G)
+Network(*objs, M).run(T)
+out["coba"] = list(np.asarray(M.t / ms))
+
+# 3. delta-current LIF (Brunel model A), inputs discarded while refractory
+start_scope()
+defaultclock.dt = dt
+p = job["delta"]
+G = NeuronGroup(
+    1,
+    "dv/dt = -v/tau : volt (unless refractory)",
+    threshold="v >= theta",
+    reset="v = Vr",
+    refractory=(2 + job["dt_ms"]) * ms,
+    method="exact",
+    namespace=dict(tau=20 * ms, theta=20 * mV, Vr=10 * mV),
+)
+times = np.asarray(p["times_ms"])
+S = SpikeGeneratorGroup(1, np.zeros(times.size, dtype=int), times * ms)
+syn = Synapses(S, G, on_pre=f"v_post += {p['J_mV']}*mV*int(not_refractory_post)", delay=p["delay_ms"] * ms)
+syn.connect()
+M = SpikeMonitor(G)
+Network(G, S, syn, M).run(T)
+out["delta"] = list(np.asarray(M.t / ms))
+print(json.dumps(out))
