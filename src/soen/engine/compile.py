@@ -21,7 +21,7 @@ import numpy as np
 
 from soen._rng import philox as _rng_for
 from soen.model.components import FanInWarning, Synapse
-from soen.model.network import FromMatrix, Network, PoissonSource
+from soen.model.network import FromMatrix, Network
 from soen.units import DEFAULT_JJ
 
 __all__ = ["CompiledNetwork", "compile_network"]
@@ -133,6 +133,35 @@ def _resolve(value, n: int, rng, what: str) -> np.ndarray:
         bad = int(np.flatnonzero(~np.isfinite(out))[0])
         raise ValueError(f"{what} must be finite; connection {bad} has {float(out[bad])!r}")
     return out
+
+
+def resolve_projection(network: Network, p_index: int, seed: int):
+    """Connections of projection ``p_index``: (pre, post local indices, weights, delays in ns).
+
+    Shared by both engines: Philox streams connectivity, weights and delays keyed by (seed, projection
+    index), so the SOEN and the point-model engine draw the same connections.
+    """
+    proj = network.projections[p_index]
+    if proj.pre in network.populations:
+        n_pre = network.populations[proj.pre].n
+    else:
+        n_pre = network.sources[proj.pre].n
+    post_pop = network.populations[proj.post]
+    pre, post = proj.connector.pairs(
+        n_pre, post_pop.n, proj.pre == proj.post, _rng_for(seed, "connectivity", p_index)
+    )
+    pre = np.asarray(pre, dtype=np.int64)
+    post = np.asarray(post, dtype=np.int64)
+    n = pre.size
+    where = f"Projection {proj.pre!r}->{proj.post!r}"
+    if proj.weight is None and isinstance(proj.connector, FromMatrix):
+        w = proj.connector.values()
+    else:
+        w = _resolve(proj.weight, n, _rng_for(seed, "weights", p_index), f"{where} weight")
+    delay = _resolve(proj.delay_ns, n, _rng_for(seed, "delays", p_index), f"{where} delay_ns")
+    if n and delay.min() < 0:
+        raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
+    return pre, post, w, delay
 
 
 def refractory_coupling(soma, table) -> float:
@@ -281,25 +310,10 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
 
     c_pre, c_post, c_dend, c_w, c_delay, c_type = [], [], [], [], [], []
     for p_index, proj in enumerate(network.projections):
-        rng = _rng_for(seed, "connectivity", p_index)
-        if proj.pre in network.populations:
-            n_pre, pre_off = network.populations[proj.pre].n, pop_offset[proj.pre]
-        else:
-            n_pre, pre_off = network.sources[proj.pre].n, src_offset[proj.pre]
-        post_pop = network.populations[proj.post]
-        same = proj.pre == proj.post
-        pre, post = proj.connector.pairs(n_pre, post_pop.n, same, rng)
-        pre = np.asarray(pre, dtype=np.int64)
-        post = np.asarray(post, dtype=np.int64)
+        pre, post, w, delay = resolve_projection(network, p_index, seed)
         n = pre.size
-        where = f"Projection {proj.pre!r}->{proj.post!r}"
-        if proj.weight is None and isinstance(proj.connector, FromMatrix):
-            w = proj.connector.values()
-        else:
-            w = _resolve(proj.weight, n, _rng_for(seed, "weights", p_index), f"{where} weight")
-        delay = _resolve(proj.delay_ns, n, _rng_for(seed, "delays", p_index), f"{where} delay_ns")
-        if n and delay.min() < 0:
-            raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
+        pre_off = pop_offset[proj.pre] if proj.pre in network.populations else src_offset[proj.pre]
+        post_pop = network.populations[proj.post]
         morph = post_pop.neuron
         if proj.target == "sites":
             sites = np.asarray(morph.sites(), dtype=np.int64)

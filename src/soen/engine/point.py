@@ -35,9 +35,9 @@ import numba
 import numpy as np
 
 from soen._rng import STREAMS, philox
-from soen.engine.compile import _resolve
+from soen.engine.compile import resolve_projection
 from soen.engine.result import Result
-from soen.model.network import FromMatrix, Network, PoissonSource, RegularSource, SpikeSource
+from soen.model.network import Network, PoissonSource, RegularSource, SpikeSource
 from soen.models import KIND_COND, N_PARAMS
 
 __all__ = ["PointCompiled", "compile_point", "resolve_projection", "simulate_point", "NS_PER_MS"]
@@ -149,35 +149,6 @@ def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
             f"cannot be delivered within the step it is made in a loop — give a delay"
         )
     return np.asarray(order, dtype=np.int64)
-
-
-def resolve_projection(network: Network, p_index: int, seed: int):
-    """Connections of projection ``p_index``: (pre, post local indices, weights, delays in ns).
-
-    Same random keys as :func:`soen.engine.compile.compile_network` (Philox streams connectivity,
-    weights, delays keyed by (seed, projection index)), so both engines draw the same connections.
-    """
-    proj = network.projections[p_index]
-    if proj.pre in network.populations:
-        n_pre = network.populations[proj.pre].n
-    else:
-        n_pre = network.sources[proj.pre].n
-    post_pop = network.populations[proj.post]
-    pre, post = proj.connector.pairs(
-        n_pre, post_pop.n, proj.pre == proj.post, philox(seed, "connectivity", p_index)
-    )
-    pre = np.asarray(pre, dtype=np.int64)
-    post = np.asarray(post, dtype=np.int64)
-    n = pre.size
-    where = f"Projection {proj.pre!r}->{proj.post!r}"
-    if proj.weight is None and isinstance(proj.connector, FromMatrix):
-        w = proj.connector.values()
-    else:
-        w = _resolve(proj.weight, n, philox(seed, "weights", p_index), f"{where} weight")
-    delay = _resolve(proj.delay_ns, n, philox(seed, "delays", p_index), f"{where} delay_ns")
-    if n and delay.min() < 0:
-        raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
-    return pre, post, w, delay
 
 
 def compile_point(
