@@ -181,6 +181,13 @@ def simulate(
 
         f = critical_current_factors(c.n_dendrites, seed=int(seed), sigma_rel=hardware.critical_current_spread)
         c.d_bias = np.minimum(effective_bias(c.d_bias, f), float(table.i_grid[-1]))
+    if hardware is not None and not hardware.ideal and hardware.time_constant_spread > 0:
+        # frozen loop time-constant spread: τ_d → τ_d · x_d, i.e. α_d → α_d / x_d
+        from soen.photonics.variability import Spread, sample_device_spread
+
+        x = sample_device_spread(Spread(1.0, hardware.time_constant_spread, "lognormal"), c.n_dendrites,
+                                 seed=int(seed), what="time_constant")
+        c.d_alpha = c.d_alpha / x
     _check_dt(c, float(np.max(table.g)))
     rec_d, labels = _resolve_record(record, c, network)
     rec_every = 0

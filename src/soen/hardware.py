@@ -191,6 +191,9 @@ _records = [
        "relative σ of the per-synapse detector efficiency (lognormal, mean 1, capped at 1)", 0.0, 2.0),
     _P("critical_current_spread", 0.03, "1", "PHYSICS.md §6: junction I_c spreads of a few % (1σ)",
        "relative σ of junction critical currents", 0.0, 1.0),
+    _P("time_constant_spread", 0.0, "1",
+       "assumption: not given in PHYSICS.md; off by default (loop L and leak r spreads set τ = L/r)",
+       "relative σ of every dendrite's loop time constant τ (lognormal, mean 1, frozen per device)", 0.0, 1.0),
     _P("transmitter_yield", 1.0, "1",
        "assumption: perfect yield by default (PHYSICS.md §6: yield removes components)",
        "fraction of working transmitters", 0.0, 1.0),
@@ -272,6 +275,7 @@ class Hardware:
     source_efficiency_spread: float
     detector_efficiency_spread: float
     critical_current_spread: float
+    time_constant_spread: float
     transmitter_yield: float
     detector_yield: float
     fluxon_bias_uA: float

@@ -128,3 +128,26 @@ def test_fan_in_warning_names_the_overdriven_dendrite():
     with warnings.catch_warnings():
         warnings.simplefilter("error", soen.FanInWarning)
         soen.simulate(ok, 10.0, table=TABLE)
+
+
+def test_time_constant_spread_is_frozen_and_has_the_requested_statistics():
+    """After a kick the flux falls below threshold and each loop decays as e^(−t/τ_d): measure τ_d."""
+    n = 2000
+    net = soen.Network()
+    net.add_population("n", n, soen.point_neuron(soma=soen.Soma(threshold=50.0, tau_ns=50.0)))
+    net.add_source(soen.SpikeSource("kick", ([0.0],)))
+    net.connect("kick", "n", soen.AllToAll(), weight=1.0, delay_ns=0.0)
+    no_spread = {k: v for k, v in NO_SPREAD.items()}
+    hw = Hardware(**{**no_spread, "time_constant_spread": 0.1})
+    kw = dict(seed=3, table=TABLE, hardware=hw, record=("n", None, "soma"), record_every_ns=100.0)
+    res = soen.simulate(net, 500.0, **kw)
+    s300, s400 = res.traces_s[3], res.traces_s[4]
+    tau = 100.0 / np.log(s300 / s400)
+    ratio = tau / 50.0
+    assert abs(ratio.mean() - 1.0) < 0.01  # lognormal with mean 1 (±5 standard errors)
+    assert 0.09 < ratio.std() < 0.11
+    again = soen.simulate(net, 500.0, **kw)
+    np.testing.assert_array_equal(res.traces_s, again.traces_s)  # frozen: the same devices every run
+    plain = soen.simulate(net, 500.0, **{**kw, "hardware": Hardware(**no_spread)})
+    tau0 = 100.0 / np.log(plain.traces_s[3] / plain.traces_s[4])
+    assert np.ptp(tau0) < 1e-9 and abs(tau0[0] - 50.0) < 0.1
