@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from soen.cli import main
 
 
@@ -14,9 +12,12 @@ def test_demo_writes_summary_figure_and_data(tmp_path, capsys):
     assert "spikes:" in out and "steps/s" in out
     png = tmp_path / "demo_raster_traces.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
-    data = np.load(tmp_path / "demo_result.npz", allow_pickle=False)
-    assert data["spike_ids"].size > 0
-    assert data["traces_s"].shape[1] == 5
+    import soen
+
+    data = soen.load(tmp_path / "demo_result.h5")
+    assert data.complete and data.spike_ids.size > 0
+    assert data.traces_s.shape[1] == 5
+    assert main(["report", str(tmp_path / "demo_result.h5"), "-o", str(tmp_path / "r.html")]) == 0
 
 
 def test_cli_reports_bad_arguments(capsys):

@@ -7,7 +7,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 
 def build_demo_network(n_exc: int = 240, n_inh: int = 60):
@@ -65,7 +64,8 @@ def main(args) -> int:
     record = [("exc", [0], ["soma", "L1_0", "L2_0", "refractory"]), ("exc", [1], "soma")]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", soen.FanInWarning)
-        res = soen.simulate(net, args.duration_ns, dt_ns=0.1, seed=args.seed, record=record, record_every_ns=0.5)
+        res = soen.simulate(net, args.duration_ns, dt_ns=0.1, seed=args.seed, record=record, record_every_ns=0.5,
+                            output=out / "demo_result.h5")
     wall = time.perf_counter() - t0
     n_steps = res.timing["steps"]
     print(res.summary())
@@ -74,12 +74,9 @@ def main(args) -> int:
           f" at {n_steps / res.timing['run_s']:,.0f} steps/s")
     fig_path = out / "demo_raster_traces.png"
     _figure(res, fig_path)
-    data_path = out / "demo_result.npz"
-    np.savez(data_path, spike_times_ns=res.spike_times_ns, spike_ids=res.spike_ids, trace_times_ns=res.trace_times_ns,
-             traces_s=res.traces_s, traces_phi=res.traces_phi,
-             trace_labels=np.array(["/".join(map(str, lab)) for lab in res.trace_labels]))
+    data_path = out / "demo_result.h5"
     for w in caught:
         if issubclass(w.category, soen.FanInWarning):
             print(f"  note (fan-in): {w.message}")
-    print(f"  wrote {fig_path} and {data_path}")
+    print(f"  wrote {fig_path} and {data_path} (results file: `soen report {data_path} -o report.html`)")
     return 0
