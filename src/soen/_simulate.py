@@ -64,6 +64,20 @@ def _resolve_record(record, compiled: CompiledNetwork, network: Network):
     return np.asarray(dends, dtype=np.int64), labels
 
 
+def thermal_noise_amplitude(c: CompiledNetwork, temperature_K: float) -> np.ndarray:
+    """Per-step Ornstein–Uhlenbeck increment of every loop current (units of I_c).
+
+    Equipartition gives the stationary variance σ² = k_B T / (L I_c²) of a loop of inductance L
+    (0.17 µA rms for 2 nH at 4.2 K, PHYSICS.md §6); with relaxation time τ = L/r the Euler–Maruyama
+    increment per step is σ sqrt(2 dt/τ) = σ sqrt(2 hα/β).
+    """
+    from soen.units import DEFAULT_JJ, K_B_J_PER_K
+
+    L_H = DEFAULT_JJ.beta_to_inductance_nH(c.d_beta) * 1e-9
+    sigma = np.sqrt(K_B_J_PER_K * temperature_K / L_H) / DEFAULT_JJ.ic_A
+    return sigma * np.sqrt(2.0 * c.d_ahb)
+
+
 def _check_dt(c: CompiledNetwork, g_max: float) -> None:
     """Refuse a time step the explicit integrators cannot follow (before any long run starts)."""
     h = c.h_tau
@@ -211,6 +225,9 @@ def simulate(
     out_jit = c.out_jitter_steps if photonic else np.zeros(1)
     kernel_tab = table.kernel_arrays()
     d_hb, d_ahb = c.d_hb, c.d_ahb
+    noise_amp = np.zeros(0)
+    if hardware is not None and not hardware.ideal and hardware.thermal_noise:
+        noise_amp = thermal_noise_amplitude(c, hardware.cooling_temperature_K)
     parallel = (threads is None or threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
     from soen.engine import cpu
 
@@ -243,6 +260,7 @@ def simulate(
             c.out_ptr, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
             c.src_node, c.dk_step, c.dk_syn,
             c.nr_soma, c.nr_ref_syn, c.nr_thresh, c.nr_ref_steps,
+            noise_amp,
             kernel_tab,
             a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
             a["sy_last"], a["sy_phi_end"], a["sy_t_end"], a["ring"], a["ring_n"], a["ref_until"],

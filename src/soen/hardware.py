@@ -194,6 +194,8 @@ _records = [
     _P("time_constant_spread", 0.0, "1",
        "assumption: not given in PHYSICS.md; off by default (loop L and leak r spreads set τ = L/r)",
        "relative σ of every dendrite's loop time constant τ (lognormal, mean 1, frozen per device)", 0.0, 1.0),
+    _P("thermal_noise", False, "", "PHYSICS.md §6: ⟨I²⟩ = k_B T / L (0.17 µA rms for 2 nH at 4.2 K)",
+       "add Johnson (Ornstein–Uhlenbeck) current noise to every loop at cooling_temperature_K", kind="bool"),
     _P("transmitter_yield", 1.0, "1",
        "assumption: perfect yield by default (PHYSICS.md §6: yield removes components)",
        "fraction of working transmitters", 0.0, 1.0),
@@ -276,6 +278,7 @@ class Hardware:
     detector_efficiency_spread: float
     critical_current_spread: float
     time_constant_spread: float
+    thermal_noise: bool
     transmitter_yield: float
     detector_yield: float
     fluxon_bias_uA: float

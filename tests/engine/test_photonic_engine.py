@@ -151,3 +151,25 @@ def test_time_constant_spread_is_frozen_and_has_the_requested_statistics():
     plain = soen.simulate(net, 500.0, **{**kw, "hardware": Hardware(**no_spread)})
     tau0 = 100.0 / np.log(plain.traces_s[3] / plain.traces_s[4])
     assert np.ptp(tau0) < 1e-9 and abs(tau0[0] - 50.0) < 0.1
+
+
+def test_thermal_noise_gives_the_equipartition_variance():
+    """Undriven loops (g = 0) are Ornstein–Uhlenbeck: Var s → k_B T / (L I_c²) (0.168 µA rms at 2.07 nH, 4.2 K)."""
+    from soen.units import DEFAULT_JJ, K_B_J_PER_K
+
+    n = 3000
+    net = soen.Network()
+    net.add_population("n", n, soen.point_neuron(soma=soen.Soma(threshold=50.0, tau_ns=20.0)))
+    hw = Hardware(**{**NO_SPREAD, "thermal_noise": True})
+    res = soen.simulate(net, 200.0, seed=9, table=TABLE, hardware=hw, record=("n", None, "soma"),
+                        record_every_ns=200.0 - 0.1)
+    s = res.traces_s[-1]  # after 10 τ: stationary
+    L = DEFAULT_JJ.beta_to_inductance_nH(soen.Soma().beta) * 1e-9
+    sigma = np.sqrt(K_B_J_PER_K * 4.2 / L) / DEFAULT_JJ.ic_A
+    assert sigma * DEFAULT_JJ.ic_uA == pytest.approx(0.168, abs=0.002)
+    lo, hi = np.sqrt(stats.chi2.ppf([0.0005, 0.9995], n - 1) / (n - 1)) * sigma
+    assert lo < s.std(ddof=1) < hi
+    assert abs(s.mean()) < 4 * sigma / np.sqrt(n)
+    again = soen.simulate(net, 200.0, seed=9, table=TABLE, hardware=hw, record=("n", None, "soma"),
+                          record_every_ns=200.0 - 0.1)
+    np.testing.assert_array_equal(res.traces_s, again.traces_s)

@@ -12,6 +12,9 @@ Per time step n (t_n = n·dt):
 3. every dendrite advances (clock-driven, in parallel): φ = φ_offset + Σ_ch (C+R+F) + Σ_j J s_j,
    ``β ds/dτ = g(φ, i_b − s) − α s`` by forward Euler or Heun (explicit trapezoid, 2nd order); the
    channels then decay exactly to t_{n+1} (R·e^(−dt/τ_r), F·e^(−dt/τ_f));
+   With thermal noise on, each loop current also receives the Ornstein–Uhlenbeck increment
+   σ_d sqrt(2 dt/τ_d) z (z a counter-based normal of (seed, dendrite, step)), σ_d² = k_B T/(L_d I_c²)
+   being the equipartition variance of the loop (PHYSICS.md §6);
 4. somas at or above threshold spike at t_{n+1}: reset and hold at 0 for the refractory period,
    drive the refractory dendrite, and push one event per outgoing connection into the ring.
 
@@ -39,6 +42,7 @@ _BIG = 1e300  # a loop current beyond this is treated as non-finite
 STREAM_PHOTON = 2
 STREAM_EMISSION = 3
 STREAM_JITTER = 4
+STREAM_THERMAL = 11
 
 
 @nb.njit(cache=True)
@@ -163,6 +167,8 @@ def _run_steps_py(
     out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node, dk_step, dk_syn,
     # neurons
     nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
+    # thermal noise: per-dendrite increment σ_d sqrt(2 dt/τ_d) (None-like: empty array = off)
+    noise_amp,
     # table
     tab,
     # state
@@ -179,6 +185,7 @@ def _run_steps_py(
     L = ring.shape[0]
     K = pend.shape[1]
     n_src = src_step.shape[0]
+    noisy = noise_amp.shape[0] > 0
     s_home = s  # the caller's state array: the final state is copied back into it if needed
     for n in range(n0, n1):
         # 1. input spikes at step n
@@ -221,6 +228,8 @@ def _run_steps_py(
                 sd = s[d]
                 g = rate(f, d_bias[d] - sd, tab)
                 sn = sd + d_hb[d] * g - d_ahb[d] * sd
+                if noisy:
+                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
                 s_new[d] = sn
                 fluxons[d] += g
                 if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
@@ -254,6 +263,8 @@ def _run_steps_py(
                 g2 = rate(f, d_bias[d] - sp, tab)
                 k2 = d_hb[d] * g2 - d_ahb[d] * sp
                 sn = s[d] + 0.5 * (k1[d] + k2)
+                if noisy:  # additive noise: the same increment in predictor-free Euler–Heun form
+                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
                 k1[d] = sn
                 fluxons[d] += 0.5 * (gbuf[d] + g2)
                 if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
