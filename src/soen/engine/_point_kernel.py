@@ -13,18 +13,22 @@ Layout (all flat arrays, structure of arrays):
 Per step: record, input events, Poisson channels, then every population in phase order: update its
 neurons (one loop per model kind; with ``par`` the loop is a Numba ``prange`` compiled in a parallel
 twin of the block function; each neuron touches only its own state and ring column) and push its
-spikes serially in ascending neuron id. Additions into the ring therefore
-happen in the same order for any thread count, and results are bit-identical.
+spikes serially in ascending neuron id (``fired`` is scanned one 8-byte word at a time). The
+CondExpLIF loop is branch-free and vectorised by LLVM without fast-math: its exponential is
+:func:`soen.engine._fastexp.fexp` (plain arithmetic, the same bits in every lane). Additions into
+the ring therefore happen in the same order for any thread count, and results are bit-identical.
 """
 
 from __future__ import annotations
 
 import math
+import types
 
 import numba as nb
 import numpy as np
 
 from soen._rng import hash64, poisson
+from soen.engine._fastexp import fexp
 from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
 STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
@@ -129,6 +133,20 @@ def _generic_block(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bia
         fired[off + j] = _update(off + j, kind, p, v, x, y, ref, pend, inbuf, slot, bias)
 
 
+@nb.njit(inline="always", cache=True)
+def _cond_flags(vn, ge, gi, r, vth, vr, nref):
+    """Threshold, refractoriness and the non-finite test of one CondExpLIF neuron, without branches:
+    (fired flag, new refractory count, new V). ``vn``: the propagated V (discarded while refractory)."""
+    live = r <= 0
+    spk = live & (vn >= vth)
+    keep = live & (not spk)
+    # non-finite: V of a live neuron that did not spike, or a conductance (& and |: no branches)
+    bad = (keep & (not ((vn > -1e300) & (vn < 1e300)))) | (not ((ge < 1e300) & (gi < 1e300)))
+    f = 2 if bad else (1 if spk else 0)
+    rn = nref if spk else (r - 1 if r > 0 else 0)
+    return f, rn, (vn if keep else vr)
+
+
 def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
     """CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme)."""
     gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
@@ -141,45 +159,47 @@ def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
     nt = inbuf.shape[1] // 2
     row_e = inbuf[slot, off : off + nn]
     row_i = inbuf[slot, nt + off : nt + off + nn]
-    for j in nb.prange(nn):
-        i = off + j
-        ge = x[i] + row_e[j]
-        gi = y[i] + row_i[j]
-        row_e[j] = 0.0
-        row_i[j] = 0.0
-        r = ref[i]
-        f = 0
-        if r > 0:
-            ref[i] = r - 1
-            vn = vr
-        else:
-            vo = v[i]
-            if rk4:  # classic RK4, conductances exact at the stage times
-                geh, gih = ge * peh, gi * pih
-                k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
-                va = vo + 0.5 * dt * k1
-                k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-                va = vo + 0.5 * dt * k2
-                k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-                va = vo + dt * k3
-                k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
-                vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-            else:  # exponential Euler: conductances frozen over the step
-                gt = gl + ge + gi
-                vinf = (glel_ie + ge * ee + gi * ei) / gt
-                vn = vinf + (vo - vinf) * math.exp(-gt * dt_cm)
-            if vn >= vth:
-                vn = vr
-                ref[i] = nref
-                f = 1
-            elif not (vn > -1e300 and vn < 1e300):
-                f = 2
-        if not (ge < 1e300 and gi < 1e300):
-            f = 2
-        fired[i] = f
-        x[i] = ge * pe
-        y[i] = gi * pi
-        v[i] = vn
+    # Branch-free loops (selects only) that LLVM vectorises; fexp is plain arithmetic, identical in
+    # every lane (see soen.engine._fastexp), so the results do not depend on which elements fall into
+    # vector or remainder iterations, nor on the thread partition. V is computed for refractory neurons
+    # too and discarded. One loop per method: a test inside the loop would be if-converted (both
+    # methods computed for every neuron) unless LLVM happens to unswitch it.
+    vs = v[off : off + nn]
+    xs = x[off : off + nn]
+    ys = y[off : off + nn]
+    rs = ref[off : off + nn]
+    fs = fired[off : off + nn]
+    if rk4:  # classic RK4, conductances exact at the stage times
+        for j in nb.prange(nn):
+            ge = xs[j] + row_e[j]
+            gi = ys[j] + row_i[j]
+            row_e[j] = 0.0
+            row_i[j] = 0.0
+            vo = vs[j]
+            geh, gih = ge * peh, gi * pih
+            k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
+            va = vo + 0.5 * dt * k1
+            k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+            va = vo + 0.5 * dt * k2
+            k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+            va = vo + dt * k3
+            k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
+            vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+            xs[j] = ge * pe
+            ys[j] = gi * pi
+    else:  # exponential Euler: conductances frozen over the step
+        for j in nb.prange(nn):
+            ge = xs[j] + row_e[j]
+            gi = ys[j] + row_i[j]
+            row_e[j] = 0.0
+            row_i[j] = 0.0
+            gt = gl + ge + gi
+            vinf = (glel_ie + ge * ee + gi * ei) / gt
+            vn = vinf + (vs[j] - vinf) * fexp(-gt * dt_cm)
+            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+            xs[j] = ge * pe
+            ys[j] = gi * pi
 
 
 def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
@@ -217,14 +237,26 @@ def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
         v[i] = vn
 
 
-_draw_s = nb.njit(cache=True)(_draw)
-_draw_p = nb.njit(cache=True, parallel=True)(_draw)
-_generic_s = nb.njit(cache=True)(_generic_block)
-_generic_p = nb.njit(cache=True, parallel=True)(_generic_block)
-_cond_s = nb.njit(cache=True)(_cond_block)
-_cond_p = nb.njit(cache=True, parallel=True)(_cond_block)
-_delta_s = nb.njit(cache=True)(_delta_block)
-_delta_p = nb.njit(cache=True, parallel=True)(_delta_block)
+def _twins(f, **options):
+    """Serial and parallel (``prange``) compilations of ``f``, cached on disk.
+
+    Numba's cache keys an entry by function name, signature and bytecode, not by the compile options:
+    two dispatchers of one function share one cache entry, each compilation overwrites the other's,
+    and the serial path can load the parallel code (a gufunc launched through the threading layer,
+    slower with one thread). The parallel twin is therefore a copy of ``f`` under its own name."""
+    g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_par", f.__defaults__, f.__closure__)
+    g.__qualname__ = f.__qualname__ + "_par"
+    g.__doc__ = f.__doc__
+    return nb.njit(cache=True, **options)(f), nb.njit(cache=True, parallel=True, **options)(g)
+
+
+_draw_s, _draw_p = _twins(_draw)
+_generic_s, _generic_p = _twins(_generic_block)
+# error_model="numpy": a float division is a plain IEEE division (Python's model adds a zero test that
+# raises, i.e. an early exit that blocks vectorisation); a zero total conductance gives a non-finite V,
+# reported as such by the run loop.
+_cond_s, _cond_p = _twins(_cond_block, error_model="numpy")
+_delta_s, _delta_p = _twins(_delta_block)
 
 
 @nb.njit(cache=True)
@@ -293,6 +325,7 @@ def _run_py(
     L = inbuf.shape[0]
     nch = pch_node.shape[0]
     nrec = rec_ids.shape[0]
+    fired_w = fired.view(np.uint64)  # fired is allocated with a length that is a multiple of 8
     for n in range(n0, n1):
         slot = n % L
         if rec_every > 0 and n % rec_every == 0:
@@ -342,23 +375,26 @@ def _run_py(
                     _generic_p(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
                 else:
                     _generic_s(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
-            for j in range(nn):
-                i = off + j
-                f = fired[i]
-                if f == 0:
+            # spikes of this population in ascending id; fired is scanned 8 flags (one word) at a time
+            for w in range(off >> 3, (off + nn + 7) >> 3):
+                if fired_w[w] == 0:
                     continue
-                if f == 2:
-                    counters[2] = 1
-                    counters[3] = i
-                    counters[4] = n
-                    return spk_step, spk_id
-                c = counters[0]
-                if c == spk_step.shape[0]:
-                    spk_step, spk_id = _grow(spk_step, spk_id)
-                spk_step[c] = n + 1
-                spk_id[c] = i
-                counters[0] = c + 1
-                counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                for i in range(max(off, w << 3), min(off + nn, (w << 3) + 8)):
+                    f = fired[i]
+                    if f == 0:
+                        continue
+                    if f == 2:
+                        counters[2] = 1
+                        counters[3] = i
+                        counters[4] = n
+                        return spk_step, spk_id
+                    c = counters[0]
+                    if c == spk_step.shape[0]:
+                        spk_step, spk_id = _grow(spk_step, spk_id)
+                    spk_step[c] = n + 1
+                    spk_id[c] = i
+                    counters[0] = c + 1
+                    counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
     return spk_step, spk_id
 
 

@@ -373,7 +373,7 @@ def simulate_point(
     v, x, y = c.v0.copy(), c.x0.copy(), c.y0.copy()
     ref = np.zeros(n, dtype=np.int32)
     pend = np.zeros(n, dtype=np.uint8)
-    fired = np.zeros(n, dtype=np.int8)
+    fired = np.zeros(-(-n // 8) * 8, dtype=np.int8)  # padded: the kernel scans it 8 flags at a time
     inbuf = np.zeros((c.n_ring, 2 * n))
     pk = np.zeros(c.pch_node.size, dtype=np.int64)
     pch_expm = np.exp(-c.pch_lam)
