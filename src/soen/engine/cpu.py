@@ -35,6 +35,7 @@ import numpy as np
 
 from soen._rng import exponential, normal, poisson
 
+from ._jit import twins
 from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
@@ -320,5 +321,6 @@ def _run_steps_py(
 
 # fast-math without 'nnan'/'ninf', so that the non-finite check survives
 _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
-run_steps_parallel = nb.njit(parallel=True, cache=True, fastmath=_FASTMATH)(_run_steps_py)
-run_steps_serial = nb.njit(cache=True, fastmath=_FASTMATH)(_run_steps_py)
+# two compilations of one function: twins() gives the parallel copy its own name, because Numba's disk
+# cache does not key entries by compile options (the serial path could otherwise load parallel code)
+run_steps_serial, run_steps_parallel = twins(_run_steps_py, fastmath=_FASTMATH)
