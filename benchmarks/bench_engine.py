@@ -7,8 +7,9 @@ Workloads at dt = 0.1 ns, 1 µs:
   big  N = 100,000 point neurons with 100 synapses each (1 external + 99 recurrent)
 
 Each workload runs in a fresh subprocess twice: first with an empty Numba cache (cold JIT), then
-with the cache it left (warm). Reported: set-up (compile the network) time, stepping time, µs per
-neuron-step, peak RSS, and the totals of the cold and warm starts. Ratios are against the
+with the cache it left (warm). Reported: set-up (compile the network) time, JIT time (compiling the
+kernel, or loading it from the cache), stepping time, µs per neuron-step, peak RSS, and the totals of
+the cold and warm starts. Ratios are against the
 published sim_soens figure measured on this machine class (≈160–225 µs per neuron-step).
 
     python benchmarks/bench_engine.py            # a, b, c for N = 10 … 10,000
@@ -67,7 +68,8 @@ def child(workload: str, n: int) -> dict:
     step_s = res.timing["run_s"]
     return dict(
         workload=workload, n_neurons=n_neu, synapses=res.metadata["n_synapses"],
-        setup_s=round(t_build + res.timing["compile_s"], 4), step_s=round(step_s, 4),
+        setup_s=round(t_build + res.timing["compile_s"], 4), jit_s=round(res.timing["jit_s"], 4),
+        step_s=round(step_s, 4),
         us_per_neuron_step=round(1e6 * step_s / (n_neu * res.timing["steps"]), 5),
         speedup_vs_sim_soens=round(SIM_SOENS_US_PER_NEURON_STEP / (1e6 * step_s / (n_neu * res.timing["steps"])), 1),
         import_s=round(t_import, 3), total_s=round(total, 3),

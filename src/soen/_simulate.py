@@ -285,6 +285,9 @@ def simulate(
     old_threads = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(int(threads))
+    t_jit0 = time.perf_counter()
+    run(st.n_done, st.n_done)  # zero steps: compiles the kernel, or loads it from Numba's cache
+    t_jit = time.perf_counter() - t_jit0
     t_run0 = time.perf_counter()
     n_start = st.n_done
     complete, message = True, ""
@@ -353,7 +356,7 @@ def simulate(
                     refractory_drives=int(np.count_nonzero(st.spk_step[:n_spk] < st.n_done)), dead_time_drops=int(cnt[1]), spikes=n_spk, lost=int(cnt[3]),
                     photons_detected=int(cnt[4]), dark_counts=int(cnt[9]), input_spikes=int(np.searchsorted(c.src_step, st.n_done))),
         fluxons=a["fluxons"] * (c.h_tau / (2 * np.pi)),
-        timing=dict(compile_s=t_compile, run_s=t_run, steps=steps_run,
+        timing=dict(compile_s=t_compile, jit_s=t_jit, run_s=t_run, steps=steps_run,
                     steps_per_s=steps_run / t_run if t_run > 0 else float("inf"),
                     us_per_neuron_step=1e6 * t_run / max(1, steps_run * c.n_neurons)),
         complete=complete, t_end_ns=st.n_done * dt_ns, message=message,

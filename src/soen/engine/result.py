@@ -120,6 +120,6 @@ class Result:
                          + (f", {c.get('lost', 0)} lost (no photon)" if c.get("lost", 0) else ""))
         t = self.timing
         if t:
-            lines.append(f"  wall time: compile {t.get('compile_s', 0):.3f} s, run {t.get('run_s', 0):.3f} s, "
-                         f"{t.get('steps_per_s', 0):,.0f} steps/s")
+            lines.append(f"  wall time: compile {t.get('compile_s', 0):.3f} s, JIT {t.get('jit_s', 0):.3f} s, "
+                         f"run {t.get('run_s', 0):.3f} s, {t.get('steps_per_s', 0):,.0f} steps/s")
         return "\n".join(lines)
