@@ -33,24 +33,16 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def _figure(res, path: Path) -> None:
+    """Raster on top, then the recorded loop currents and fluxes (``soen.plot.spikes``)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 7), layout="constrained")
-    ax1, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    for name, colour in (("exc", "tab:blue"), ("inh", "tab:red")):
-        t, i = res.spikes(name)
-        off = res.populations[name][0]
-        ax1.plot(t, i + off, "|", ms=3, color=colour, label=f"{name} ({res.rates_hz(name).mean() / 1e6:.1f} MHz)")
-    ax1.set_ylabel("neuron")
-    ax1.legend(loc="upper right")
-    ax1.set_title("soen demo: spikes")
-    for k, label in enumerate(res.trace_labels):
-        t, s = res.trace(k)
-        ax2.plot(t, s, lw=0.8, label="[{}] {}".format(label[1], label[2]))
-    ax2.axhline(0.5, color="k", ls=":", lw=0.8, label="soma threshold")
-    ax2.set_xlabel("time (ns)")
-    ax2.set_ylabel("loop current s (I_c)")
-    ax2.legend(loc="upper right", fontsize=7, ncol=2)
+    from soen.plot.spikes import plot_raster, plot_traces
+
+    fig = Figure(figsize=(10, 9), layout="constrained")
+    ax_r, ax_s, ax_phi = fig.subplots(3, 1, height_ratios=(2, 1, 1))
+    plot_raster(res, ax=ax_r)
+    plot_traces(res, axes=(ax_s, ax_phi))
+    ax_s.axhline(0.5, color="k", ls=":", lw=0.8)  # the soma threshold
     fig.savefig(path, dpi=110)
 
 

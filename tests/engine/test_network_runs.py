@@ -61,9 +61,14 @@ def test_connectors_produce_the_requested_structure():
     n_prob = a_to_a.sum() - 2
     assert abs(n_prob - 0.2 * 50 * 49) < 4 * np.sqrt(0.2 * 0.8 * 50 * 49)
     assert ((pre >= 50) & (post < 50)).sum() == 40 * 50
-    # synapses of b spread round-robin over the 9 leaves of the 3-then-9 tree
-    leaves = soen.tree_neuron((3, 9)).sites()
-    assert len(leaves) == 9
+    # the 7 synapses of each b neuron go round-robin to the first 7 of the 9 leaves of its 3-then-9 tree
+    leaves = np.array(soen.tree_neuron((3, 9)).sites())
+    assert leaves.size == 9
+    ch_dend = np.searchsorted(c.ch_ptr, np.arange(c.ch_decay_r.size), side="right") - 1
+    syn_dend = ch_dend[c.sy_ch[: pre.size]]
+    local = syn_dend[a_to_b] - c.dend_offset[post[a_to_b]]
+    for j in range(50, 90):
+        np.testing.assert_array_equal(np.sort(local[post[a_to_b] == j]), np.sort(leaves[:7]))
 
 
 def test_recording_is_bounded_and_labelled():

@@ -5,8 +5,9 @@ from __future__ import annotations
 import types
 
 import numba as nb
+import numpy as np
 
-__all__ = ["twins"]
+__all__ = ["twins", "grow_pair"]
 
 
 def twins(f, **options):
@@ -20,3 +21,14 @@ def twins(f, **options):
     g.__qualname__ = f.__qualname__ + "_par"
     g.__doc__ = f.__doc__
     return nb.njit(cache=True, **options)(f), nb.njit(cache=True, parallel=True, **options)(g)
+
+
+@nb.njit(cache=True)
+def grow_pair(a, b):
+    """Double the capacity of two parallel 1-D arrays (spike steps and ids), keeping their contents."""
+    c = a.shape[0]
+    a2 = np.empty(2 * c, dtype=a.dtype)
+    a2[:c] = a
+    b2 = np.empty(2 * c, dtype=b.dtype)
+    b2[:c] = b
+    return a2, b2

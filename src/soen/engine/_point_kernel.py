@@ -25,6 +25,7 @@ import math
 
 import numba as nb
 
+from ._jit import grow_pair
 from ._jit import twins as _twins
 import numpy as np
 
@@ -259,16 +260,6 @@ def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, inbuf):
     return out_ptr[node + 1] - out_ptr[node]
 
 
-@nb.njit(cache=True)
-def _grow(a, b):
-    c = a.shape[0]
-    a2 = np.empty(2 * c, dtype=a.dtype)
-    a2[:c] = a
-    b2 = np.empty(2 * c, dtype=b.dtype)
-    b2[:c] = b
-    return a2, b2
-
-
 def _run_py(
     n0,
     n1,
@@ -378,7 +369,7 @@ def _run_py(
                         return spk_step, spk_id
                     c = counters[0]
                     if c == spk_step.shape[0]:
-                        spk_step, spk_id = _grow(spk_step, spk_id)
+                        spk_step, spk_id = grow_pair(spk_step, spk_id)
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1

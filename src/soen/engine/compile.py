@@ -164,12 +164,17 @@ def resolve_projection(network: Network, p_index: int, seed: int):
     return pre, post, w, delay
 
 
+def _refractory_synapse(soma) -> Synapse:
+    """The SPD-like kernel that drives a soma's refractory dendrite at each spike (no dead time to speak of)."""
+    return Synapse(tau_rise_ns=0.02, tau_fall_ns=soma.refractory_tau_ns, phi_peak=soma.refractory_phi_peak,
+                   dead_time_ns=0.06)
+
+
 def refractory_coupling(soma, table) -> float:
     """Automatic J_ref (Soma docstring): −½ / s_ref,peak, with s_ref,peak from a fine solve."""
     from soen.engine._single import peak_response
 
-    syn = Synapse(tau_rise_ns=0.02, tau_fall_ns=soma.refractory_tau_ns, phi_peak=soma.refractory_phi_peak,
-                  dead_time_ns=0.06)
+    syn = _refractory_synapse(soma)
     s_peak = peak_response(syn, soma.refractory_tau_ns, soma.beta, soma.bias, table)
     if s_peak <= 1e-6:
         raise ValueError(
@@ -252,8 +257,7 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
             if key not in jref_cache:
                 jref_cache[key] = refractory_coupling(soma, table)
             j_ref = jref_cache[key]
-        ref_syn = Synapse(tau_rise_ns=0.02, tau_fall_ns=soma.refractory_tau_ns, phi_peak=soma.refractory_phi_peak,
-                          dead_time_ns=0.06)
+        ref_syn = _refractory_synapse(soma)
         base_rows = [(d.beta, jj.alpha_from_tau(d.tau_ns, d.beta), d.bias, d.phi_offset) for d in morph.all_dendrites]
         ref_row = (soma.beta, jj.alpha_from_tau(soma.refractory_tau_ns, soma.beta), soma.bias, 0.0)
         nd = morph.n_dendrites
@@ -385,11 +389,10 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     ch_ptr = np.searchsorted(ch_dend, np.arange(n_dend + 1)).astype(np.int64)
     ch_decay_r = np.exp(-dt_ns / ch_tau[:, 0])
     ch_decay_f = np.exp(-dt_ns / ch_tau[:, 1])
-    sy_dend_for_fanin = sy_dend
     del key
 
     # refractory drives (the last n_neu synapses) are internal: excluded from the fan-in check
-    _check_fan_in(sy_dend_for_fanin[:n_conn], sy_w[:n_conn], st_A[sy_type[:n_conn]], d_arr, cp, table, dend_names,
+    _check_fan_in(sy_dend[:n_conn], sy_w[:n_conn], st_A[sy_type[:n_conn]], d_arr, cp, table, dend_names,
                   dend_offset, pop_offset, nr_ref_dend)
 
     # dendrite couplings (incoming CSR)

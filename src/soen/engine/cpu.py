@@ -35,7 +35,7 @@ import numpy as np
 
 from soen._rng import exponential, normal, poisson
 
-from ._jit import twins
+from ._jit import grow_pair, twins
 from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
@@ -57,17 +57,6 @@ def _push(ring, ring_n, slot, value):
     ring[slot, c] = value
     ring_n[slot] = c + 1
     return ring
-
-
-@nb.njit(cache=True)
-def _grow2(a, b):
-    """Double the capacity of two parallel arrays."""
-    c = a.shape[0]
-    a2 = np.empty(2 * c, dtype=a.dtype)
-    a2[:c] = a
-    b2 = np.empty(2 * c, dtype=b.dtype)
-    b2[:c] = b
-    return a2, b2
 
 
 @nb.njit(cache=True)
@@ -304,7 +293,7 @@ def _run_steps_py(
             i = fired[q]
             c = counters[2]
             if c == spk_step.shape[0]:
-                spk_step, spk_id = _grow2(spk_step, spk_id)
+                spk_step, spk_id = grow_pair(spk_step, spk_id)
             spk_step[c] = m
             spk_id[c] = i
             counters[2] = c + 1

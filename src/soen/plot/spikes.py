@@ -40,6 +40,7 @@ def plot_raster(
     populations: list[str] | None = None,
     max_spikes: int = 200_000,
     marker_size: float | None = None,
+    ax=None,
 ) -> Figure:
     """Spike raster: one dot per spike (time in ns against global neuron id), coloured by population.
 
@@ -49,13 +50,15 @@ def plot_raster(
     populations : names to show (default all, in order).
     max_spikes : at most this many spikes are drawn (an evenly spaced subset beyond it; noted in the title).
     marker_size : dot size in points² (default: larger for small networks).
+    ax : draw into these matplotlib axes (default: a new figure).
     """
     result = _check_result(result)
     names = list(result.populations) if populations is None else list(populations)
     for nm in names:
         result._pop(nm)
-    fig = Figure(figsize=(8.0, 3.6), layout="constrained")
-    ax = fig.subplots()
+    if ax is None:
+        ax = Figure(figsize=(8.0, 3.6), layout="constrained").subplots()
+    fig = ax.figure
     total = sum(result.spike_counts(nm).sum() for nm in names)
     stride = max(1, int(np.ceil(total / max_spikes))) if max_spikes > 0 else 1
     if marker_size is None:
@@ -88,7 +91,7 @@ def plot_raster(
     return fig
 
 
-def plot_traces(result: Result, which: list | None = None, *, max_traces: int = 12) -> Figure:
+def plot_traces(result: Result, which: list | None = None, *, max_traces: int = 12, axes=None) -> Figure:
     """Recorded loop currents s (units of I_c) and applied fluxes φ (units of Φ0) against time.
 
     Parameters
@@ -96,6 +99,7 @@ def plot_traces(result: Result, which: list | None = None, *, max_traces: int = 
     result : the run (with traces recorded).
     which : trace indices or labels ``(population, neuron, dendrite)`` (default: the first ``max_traces``).
     max_traces : cap on the number of traces drawn by default.
+    axes : a pair of matplotlib axes (s, φ) to draw into (default: a new figure).
     """
     result = _check_result(result)
     n = len(result.trace_labels)
@@ -112,8 +116,10 @@ def plot_traces(result: Result, which: list | None = None, *, max_traces: int = 
                 if tuple(w) not in result.trace_labels:
                     raise ValueError(f"{w!r} was not recorded")
                 idx.append(result.trace_labels.index(tuple(w)))
-    fig = Figure(figsize=(8.0, 4.8), layout="constrained")
-    ax_s, ax_phi = fig.subplots(2, 1, sharex=True)
+    if axes is None:
+        axes = Figure(figsize=(8.0, 4.8), layout="constrained").subplots(2, 1, sharex=True)
+    ax_s, ax_phi = axes
+    fig = ax_s.figure
     t = result.trace_times_ns
     for k in idx:
         pop, i, d = result.trace_labels[k]
