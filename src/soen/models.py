@@ -143,6 +143,13 @@ class _PointModel:
 # ------------------------------------------------------------------------------------------------
 # NIR family
 # ------------------------------------------------------------------------------------------------
+def _check_spiking(obj, owner: str) -> None:
+    """Refractory period, reset mode and reset timing, shared by the spiking NIR-style models."""
+    check_real(owner, "t_ref_ms", obj.t_ref_ms, low=0.0)
+    _check_choice(owner, "reset", obj.reset, _RESETS)
+    _check_choice(owner, "reset_timing", obj.reset_timing, _RESET_TIMINGS)
+
+
 def _check_nir_common(obj, owner: str) -> None:
     _check_choice(owner, "integration", obj.integration, _INTEGRATIONS)
 
@@ -234,10 +241,8 @@ class LIF(_PointModel):
         for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV"):
             check_real("LIF", n, getattr(self, n))
         _check_offset(self, "LIF")
-        check_real("LIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_spiking(self, "LIF")
         _check_init("LIF", "v_init_mV", self.v_init_mV)
-        _check_choice("LIF", "reset", self.reset, _RESETS)
-        _check_choice("LIF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
         _check_nir_common(self, "LIF")
 
     def _kernel_row(self, dt_ms):
@@ -345,11 +350,9 @@ class CubaLIF(_PointModel):
         for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV", "w_in"):
             check_real("CubaLIF", n, getattr(self, n))
         _check_offset(self, "CubaLIF")
-        check_real("CubaLIF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_spiking(self, "CubaLIF")
         _check_init("CubaLIF", "v_init_mV", self.v_init_mV)
         _check_init("CubaLIF", "i_syn_init_nA", self.i_syn_init_nA)
-        _check_choice("CubaLIF", "reset", self.reset, _RESETS)
-        _check_choice("CubaLIF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
         _check_nir_common(self, "CubaLIF")
 
     def _init_fields(self):
@@ -408,10 +411,8 @@ class IF(_PointModel):
         for n in ("r_mV_per_ms_nA", "v_threshold_mV", "v_reset_mV"):
             check_real("IF", n, getattr(self, n))
         _check_offset(self, "IF")
-        check_real("IF", "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_spiking(self, "IF")
         _check_init("IF", "v_init_mV", self.v_init_mV)
-        _check_choice("IF", "reset", self.reset, _RESETS)
-        _check_choice("IF", "reset_timing", self.reset_timing, _RESET_TIMINGS)
         _check_nir_common(self, "IF")
 
     def _kernel_row(self, dt_ms):
