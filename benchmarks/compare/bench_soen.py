@@ -84,7 +84,8 @@ def warm_net(net: soen.Network) -> soen.Network:
     w = soen.Network()
     for name, p in net.populations.items():
         w.add_population(soen.Population(name, 100, neuron=p.neuron))
-    w.add_source(soen.PoissonSource("ext", n=10, rate_hz=100.0))
+    if net.sources:
+        w.add_source(soen.PoissonSource("ext", n=10, rate_hz=100.0))
     for pr in net.projections:
         conn = soen.OneToOne() if pr.pre == "ext" else soen.FixedProbability(0.1)
         w.connect(

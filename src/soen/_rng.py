@@ -23,6 +23,8 @@ import numpy as np
 __all__ = [
     "STREAMS",
     "hash64",
+    "hash64_prefix",
+    "hash64_finish",
     "uniform",
     "normal",
     "exponential",
@@ -66,20 +68,41 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
+@nb.njit(inline="always", cache=True)
+def hash64_prefix(seed, stream, element):
+    """The first three links of :func:`hash64`'s chain: a kernel that draws many counters of one
+    element computes this once and finishes each draw with :func:`hash64_finish` (one mix, not four)."""
+    x = _mix(np.uint64(seed) + _GOLDEN)
+    x = _mix(x ^ (np.uint64(stream) * _GOLDEN + _M1))
+    return _mix(x ^ (np.uint64(element) + _M2))
+
+
+@nb.njit(inline="always", cache=True)
+def hash64_finish(prefix, counter):
+    """Last link of the chain: ``hash64_finish(hash64_prefix(s, t, e), c) == hash64(s, t, e, c)``."""
+    return _mix(prefix ^ (np.uint64(counter) * _M1 + _GOLDEN))
+
+
 @nb.njit(cache=True)
 def hash64(seed, stream, element, counter):
     """64-bit hash of four non-negative integers (the counter-based generator's core)."""
-    x = _mix(np.uint64(seed) + _GOLDEN)
-    x = _mix(x ^ (np.uint64(stream) * _GOLDEN + _M1))
-    x = _mix(x ^ (np.uint64(element) + _M2))
-    x = _mix(x ^ (np.uint64(counter) * _M1 + _GOLDEN))
-    return x
+    return hash64_finish(hash64_prefix(seed, stream, element), counter)
+
+
+@nb.njit(cache=True)
+def hash64_prefix_array(seed, stream, elements):
+    """:func:`hash64_prefix` of every entry of ``elements`` (int64 array) as a uint64 array."""
+    out = np.empty(elements.shape[0], dtype=np.uint64)
+    for j in range(elements.shape[0]):
+        out[j] = hash64_prefix(seed, stream, elements[j])
+    return out
 
 
 @nb.njit(cache=True)
 def uniform(seed, stream, element, counter):
     """Uniform draw in the open interval (0, 1) with 53-bit resolution."""
-    return (float(hash64(seed, stream, element, counter) >> _S11) + 0.5) * _INV53
+    # the 53-bit value converted as int64: exact, and one instruction (uint64 → float is a slow path)
+    return (float(np.int64(hash64(seed, stream, element, counter) >> _S11)) + 0.5) * _INV53
 
 
 @nb.njit(cache=True)

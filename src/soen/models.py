@@ -51,7 +51,7 @@ neuron).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import KW_ONLY, dataclass, fields
 
 import numpy as np
 
@@ -90,21 +90,6 @@ def _check_init(owner: str, name: str, value) -> None:
     check_real(owner, name, value)
 
 
-def _check_offset(obj, owner: str) -> None:
-    """``i_offset_nA``: a number or a 1-D array with one value per neuron (stored as float64 array)."""
-    val = obj.i_offset_nA
-    if isinstance(val, (list, tuple, np.ndarray)):
-        arr = np.array(val, dtype=float)
-        if arr.ndim != 1 or not np.isfinite(arr).all():
-            raise ValueError(
-                f"{owner}.i_offset_nA must be a finite number or 1-D array, got shape {arr.shape}"
-            )
-        arr.setflags(write=False)
-        object.__setattr__(obj, "i_offset_nA", arr)
-    else:
-        check_real(owner, "i_offset_nA", val)
-
-
 def _check_choice(owner: str, name: str, value, allowed) -> None:
     if value not in allowed:
         raise ValueError(f"{owner}.{name} must be one of {list(allowed)}, got {value!r}")
@@ -136,60 +121,165 @@ class _PointModel:
     def _spiking(self) -> bool:
         return True
 
+    def _check(self) -> None:
+        """Validate the fields (the NIR family's bases extend this cooperatively)."""
+
     def __hash__(self):  # frozen dataclasses holding distributions stay hashable by identity
         return id(self)
 
 
 # ------------------------------------------------------------------------------------------------
-# NIR family
+# NIR family: shared fields (each declared and validated once), then the public models
 # ------------------------------------------------------------------------------------------------
-def _check_spiking(obj, owner: str) -> None:
-    """Refractory period, reset mode and reset timing, shared by the spiking NIR-style models."""
-    check_real(owner, "t_ref_ms", obj.t_ref_ms, low=0.0)
-    _check_choice(owner, "reset", obj.reset, _RESETS)
-    _check_choice(owner, "reset_timing", obj.reset_timing, _RESET_TIMINGS)
+# The shared fields are keyword-only; only a model's first parameter (tau_ms, r_mV_per_ms_nA,
+# threshold_nA; CubaLIF's two time constants) may also be given by position, where it stood before, so
+# that a positional call either means what it meant or fails. Each base validates its own fields in
+# ``_check`` (cooperative: ``super()._check()`` first).
 
 
-def _check_nir_common(obj, owner: str) -> None:
-    _check_choice(owner, "integration", obj.integration, _INTEGRATIONS)
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _Strict(_PointModel):
+    """``threshold_strict``: spike when the state is > the threshold instead of ≥ (snnTorch uses >)."""
+
+    threshold_strict: bool = False
 
 
-def _lif_row(
-    kind,
-    dt_ms,
-    tau_ms,
-    r,
-    v_leak,
-    v_th,
-    v_reset,
-    i_offset,
-    integration,
-    reset,
-    reset_timing,
-    t_ref_ms,
-    spiking,
-    strict=False,
-) -> np.ndarray:
-    p = np.zeros(N_PARAMS)
-    p[0] = v_leak
-    p[1] = r
-    p[2] = v_th
-    p[3] = v_reset
-    p[4] = 0.0  # the constant input i_offset is a per-neuron array in the engine
-    p[5] = math.exp(-dt_ms / tau_ms) if tau_ms > 0 else 0.0
-    p[6] = dt_ms / tau_ms if tau_ms > 0 else 0.0
-    p[7] = 0.0 if integration == "exact" else 1.0
-    p[8] = 0.0 if reset == "value" else 1.0
-    p[9] = 0.0 if reset_timing == "immediate" else 1.0
-    p[10] = _ref_steps(t_ref_ms, dt_ms)
-    p[11] = 1.0 if spiking else 0.0
-    p[12] = dt_ms
-    p[17] = 1.0 if strict else 0.0
-    return p
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _Offset(_PointModel):
+    """``i_offset_nA``: constant input (nA), a number or a 1-D array with one value per neuron (stored
+    as a read-only float64 array)."""
+
+    i_offset_nA: float | np.ndarray = 0.0
+
+    def __post_init__(self):
+        self._check()
+
+    def _check(self) -> None:
+        super()._check()
+        owner, val = type(self).__name__, self.i_offset_nA
+        if isinstance(val, (list, tuple, np.ndarray)):
+            arr = np.array(val, dtype=float)
+            if arr.ndim != 1 or not np.isfinite(arr).all():
+                raise ValueError(
+                    f"{owner}.i_offset_nA must be a finite number or 1-D array, got shape {arr.shape}"
+                )
+            arr.setflags(write=False)
+            object.__setattr__(self, "i_offset_nA", arr)
+        else:
+            check_real(owner, "i_offset_nA", val)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _Integrator(_Offset):
+    """A potential v integrating the held input: initial value ``v_init_mV`` (a number or a
+    distribution) and the scheme ``integration`` ("exact" or "euler")."""
+
+    v_init_mV: object = 0.0
+    integration: str = "exact"
+
+    def _check(self) -> None:
+        super()._check()
+        _check_init(type(self).__name__, "v_init_mV", self.v_init_mV)
+        _check_choice(type(self).__name__, "integration", self.integration, _INTEGRATIONS)
+
+    def _spiking(self) -> bool:
+        return False
+
+    def _row(self, dt_ms: float, tau_ms: float, r: float, v_leak: float, integration: str) -> np.ndarray:
+        """Kernel parameter row of the potential (no threshold; :class:`_Spiking` adds it)."""
+        p = np.zeros(N_PARAMS)
+        p[0] = v_leak
+        p[1] = r
+        p[2] = math.inf
+        p[5] = math.exp(-dt_ms / tau_ms)
+        p[6] = dt_ms / tau_ms
+        p[7] = 0.0 if integration == "exact" else 1.0
+        p[12] = dt_ms
+        # p[3] (reset value), p[8] (subtract), p[9] (next_step), p[10] (refractory steps), p[11]
+        # (spiking), p[17] (strict) stay 0; the constant input i_offset is a per-neuron array in the engine
+        return p
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _Spiking(_Integrator, _Strict):
+    """Threshold, reset and refractoriness of the spiking NIR-style models (LIF, CubaLIF, IF):
+    ``v_threshold_mV``, ``v_reset_mV`` (mV); ``reset`` ("value" or "subtract"); ``reset_timing``
+    ("immediate" or "next_step"); ``t_ref_ms`` (refractory period, ms, ≥ 0); ``threshold_strict``."""
+
+    v_threshold_mV: float = 1.0
+    v_reset_mV: float = 0.0
+    reset: str = "value"
+    reset_timing: str = "immediate"
+    t_ref_ms: float = 0.0
+
+    def _check(self) -> None:
+        super()._check()
+        owner = type(self).__name__
+        for n in ("v_threshold_mV", "v_reset_mV"):
+            check_real(owner, n, getattr(self, n))
+        check_real(owner, "t_ref_ms", self.t_ref_ms, low=0.0)
+        _check_choice(owner, "reset", self.reset, _RESETS)
+        _check_choice(owner, "reset_timing", self.reset_timing, _RESET_TIMINGS)
+
+    def _spiking(self) -> bool:
+        return True
+
+    def _row(self, dt_ms, tau_ms, r, v_leak, integration):
+        p = super()._row(dt_ms, tau_ms, r, v_leak, integration)
+        p[2] = self.v_threshold_mV
+        p[3] = self.v_reset_mV
+        p[8] = 0.0 if self.reset == "value" else 1.0
+        p[9] = 0.0 if self.reset_timing == "immediate" else 1.0
+        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
+        p[11] = 1.0
+        p[17] = 1.0 if self.threshold_strict else 0.0
+        return p
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class _Membrane(_Integrator):
+    """A leaky membrane: input resistance ``r_MOhm`` (MΩ; mV per nA) and leak potential ``v_leak_mV``."""
+
+    r_MOhm: float = 1.0
+    v_leak_mV: float = 0.0
+
+    def _check(self) -> None:
+        super()._check()
+        for n in ("r_MOhm", "v_leak_mV"):
+            check_real(type(self).__name__, n, getattr(self, n))
 
 
 @dataclass(frozen=True, eq=False)
-class LIF(_PointModel):
+class _Tau(_Membrane):
+    """A leaky membrane with time constant ``tau_ms`` (ms, > 0): LIF and LI."""
+
+    tau_ms: float = 10.0
+
+    def _check(self) -> None:
+        super()._check()
+        check_real(type(self).__name__, "tau_ms", self.tau_ms, low=0.0, low_open=True)
+
+    def _kernel_row(self, dt_ms):
+        return KIND_LIF, self._row(dt_ms, self.tau_ms, self.r_MOhm, self.v_leak_mV, self.integration)
+
+
+@dataclass(frozen=True, eq=False)
+class _Ideal(_Integrator):
+    """An integrator without leak, ``dv/dt = R I``: ``r_mV_per_ms_nA`` (R in mV/(ms·nA)); IF and I.
+    Exact for a held input under either ``integration``."""
+
+    r_mV_per_ms_nA: float = 1.0
+
+    def _check(self) -> None:
+        super()._check()
+        check_real(type(self).__name__, "r_mV_per_ms_nA", self.r_mV_per_ms_nA)
+
+    def _kernel_row(self, dt_ms):
+        return KIND_IF, self._row(dt_ms, 1.0, self.r_mV_per_ms_nA, 0.0, "exact")
+
+
+@dataclass(frozen=True, eq=False)
+class LIF(_Tau, _Spiking):
     r"""Leaky integrate-and-fire neuron (NIR ``LIF``).
 
     .. math::  \tau\,\frac{dv}{dt} = (v_\mathrm{leak} - v) + R\,I,\qquad
@@ -202,8 +292,8 @@ class LIF(_PointModel):
     :math:`v_\infty = v_\mathrm{leak} + RI`;
     forward Euler: :math:`v_{n+1} = v_n + \frac{\Delta t}{\tau}(v_\mathrm{leak} - v_n + RI)`.
 
-    Parameters
-    ----------
+    Parameters (keyword arguments)
+    ------------------------------
     tau_ms : membrane time constant τ (ms), > 0.
     r_MOhm : input resistance R (MΩ; mV per nA).
     v_leak_mV, v_threshold_mV, v_reset_mV : leak (resting) potential, threshold, reset value (mV).
@@ -223,93 +313,22 @@ class LIF(_PointModel):
     Source: NIR specification (Pedersen et al., Nat. Commun. 15, 8122 (2024)), node ``LIF``.
     """
 
-    tau_ms: float = 10.0
-    r_MOhm: float = 1.0
-    v_leak_mV: float = 0.0
-    v_threshold_mV: float = 1.0
-    v_reset_mV: float = 0.0
-    reset: str = "value"
-    reset_timing: str = "immediate"
-    t_ref_ms: float = 0.0
-    i_offset_nA: float | np.ndarray = 0.0
-    v_init_mV: object = 0.0
-    integration: str = "exact"
-    threshold_strict: bool = False
-
-    def __post_init__(self):
-        check_real("LIF", "tau_ms", self.tau_ms, low=0.0, low_open=True)
-        for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV"):
-            check_real("LIF", n, getattr(self, n))
-        _check_offset(self, "LIF")
-        _check_spiking(self, "LIF")
-        _check_init("LIF", "v_init_mV", self.v_init_mV)
-        _check_nir_common(self, "LIF")
-
-    def _kernel_row(self, dt_ms):
-        return KIND_LIF, _lif_row(
-            KIND_LIF,
-            dt_ms,
-            self.tau_ms,
-            self.r_MOhm,
-            self.v_leak_mV,
-            self.v_threshold_mV,
-            self.v_reset_mV,
-            self.i_offset_nA,
-            self.integration,
-            self.reset,
-            self.reset_timing,
-            self.t_ref_ms,
-            True,
-            self.threshold_strict,
-        )
-
 
 @dataclass(frozen=True, eq=False)
-class LI(_PointModel):
+class LI(_Tau):
     r"""Leaky integrator (NIR ``LI``): :math:`\tau\,dv/dt = (v_\mathrm{leak} - v) + R\,I`, no threshold.
 
     Same units and update as :class:`LIF` (``I = u + i_offset_nA`` held per step); never spikes. Its
-    output in a NIR graph is the potential v (record it with ``record=``).
+    output in a NIR graph is the potential v (record it with ``record=``). Parameters (keywords):
+    ``tau_ms``, ``r_MOhm``, ``v_leak_mV``, ``i_offset_nA``, ``v_init_mV``, ``integration``, as in LIF.
     """
 
-    tau_ms: float = 10.0
-    r_MOhm: float = 1.0
-    v_leak_mV: float = 0.0
-    i_offset_nA: float | np.ndarray = 0.0
-    v_init_mV: object = 0.0
-    integration: str = "exact"
 
-    def __post_init__(self):
-        check_real("LI", "tau_ms", self.tau_ms, low=0.0, low_open=True)
-        for n in ("r_MOhm", "v_leak_mV"):
-            check_real("LI", n, getattr(self, n))
-        _check_offset(self, "LI")
-        _check_init("LI", "v_init_mV", self.v_init_mV)
-        _check_nir_common(self, "LI")
-
-    def _spiking(self):
-        return False
-
-    def _kernel_row(self, dt_ms):
-        return KIND_LIF, _lif_row(
-            KIND_LIF,
-            dt_ms,
-            self.tau_ms,
-            self.r_MOhm,
-            self.v_leak_mV,
-            math.inf,
-            0.0,
-            self.i_offset_nA,
-            self.integration,
-            "value",
-            "immediate",
-            0.0,
-            False,
-        )
+_EULER_ORDERS = ("simultaneous", "current_first")
 
 
 @dataclass(frozen=True, eq=False)
-class CubaLIF(_PointModel):
+class CubaLIF(_Membrane, _Spiking):
     r"""Current-based LIF with an exponential synaptic current (NIR ``CubaLIF``).
 
     .. math::  \tau_\mathrm{syn}\,\frac{dI}{dt} = -I + w_\mathrm{in}\,u,\qquad
@@ -322,59 +341,44 @@ class CubaLIF(_PointModel):
     + R J \frac{\tau_s}{\tau_s - \tau_m}(e^{-\Delta t/\tau_s} - e^{-\Delta t/\tau_m})`
     (:math:`R J \frac{\Delta t}{\tau_m} e^{-\Delta t/\tau_m}` when τ_s = τ_m),
     :math:`v_\infty = v_\mathrm{leak} + R I_\infty`.
-    Forward Euler (``"euler"``) updates both from the values at t_n.
+    Forward Euler (``"euler"``): :math:`I_{n+1} = I_n + \frac{\Delta t}{\tau_s}(w_\mathrm{in} u - I_n)`,
+    :math:`v_{n+1} = v_n + \frac{\Delta t}{\tau_m}(v_\mathrm{leak} - v_n + R I^*)` with
+    :math:`I^* = I_n` (``euler_order="simultaneous"``, the default: both from the values at t_n) or
+    :math:`I^* = I_{n+1}` (``euler_order="current_first"``: semi-implicit, the current is updated first;
+    snnTorch's ``Synaptic``, ``syn ← α syn + x``, ``mem ← β mem + syn``).
 
     Parameters: as :class:`LIF`, plus ``tau_syn_ms`` (synaptic time constant, ms) and ``w_in``
-    (dimensionless input scaling); ``tau_mem_ms`` is the membrane time constant.
+    (dimensionless input scaling); ``tau_mem_ms`` is the membrane time constant; ``i_syn_init_nA``
+    the initial synaptic current (nA, a number or a distribution); ``euler_order`` as above (only with
+    ``integration="euler"``). ``tau_syn_ms`` and ``tau_mem_ms`` may be given by position, the others
+    by keyword.
     """
 
     tau_syn_ms: float = 5.0
     tau_mem_ms: float = 10.0
-    r_MOhm: float = 1.0
-    v_leak_mV: float = 0.0
-    v_threshold_mV: float = 1.0
-    v_reset_mV: float = 0.0
+    _: KW_ONLY
     w_in: float = 1.0
-    reset: str = "value"
-    reset_timing: str = "immediate"
-    t_ref_ms: float = 0.0
-    i_offset_nA: float | np.ndarray = 0.0
-    v_init_mV: object = 0.0
     i_syn_init_nA: object = 0.0
-    integration: str = "exact"
-    threshold_strict: bool = False
+    euler_order: str = "simultaneous"
 
-    def __post_init__(self):
+    def _check(self) -> None:
+        super()._check()
         check_real("CubaLIF", "tau_syn_ms", self.tau_syn_ms, low=0.0, low_open=True)
         check_real("CubaLIF", "tau_mem_ms", self.tau_mem_ms, low=0.0, low_open=True)
-        for n in ("r_MOhm", "v_leak_mV", "v_threshold_mV", "v_reset_mV", "w_in"):
-            check_real("CubaLIF", n, getattr(self, n))
-        _check_offset(self, "CubaLIF")
-        _check_spiking(self, "CubaLIF")
-        _check_init("CubaLIF", "v_init_mV", self.v_init_mV)
+        check_real("CubaLIF", "w_in", self.w_in)
         _check_init("CubaLIF", "i_syn_init_nA", self.i_syn_init_nA)
-        _check_nir_common(self, "CubaLIF")
+        _check_choice("CubaLIF", "euler_order", self.euler_order, _EULER_ORDERS)
+        if self.euler_order != "simultaneous" and self.integration != "euler":
+            raise ValueError(
+                f"CubaLIF.euler_order={self.euler_order!r} needs integration='euler' "
+                f"(got integration={self.integration!r}; the exact propagator has no order)"
+            )
 
     def _init_fields(self):
         return ("v_init_mV", "i_syn_init_nA", None)
 
     def _kernel_row(self, dt_ms):
-        p = _lif_row(
-            KIND_CUBA,
-            dt_ms,
-            self.tau_mem_ms,
-            self.r_MOhm,
-            self.v_leak_mV,
-            self.v_threshold_mV,
-            self.v_reset_mV,
-            self.i_offset_nA,
-            self.integration,
-            self.reset,
-            self.reset_timing,
-            self.t_ref_ms,
-            True,
-            self.threshold_strict,
-        )
+        p = self._row(dt_ms, self.tau_mem_ms, self.r_MOhm, self.v_leak_mV, self.integration)
         ts, tm = self.tau_syn_ms, self.tau_mem_ms
         ps, pm = math.exp(-dt_ms / ts), math.exp(-dt_ms / tm)
         p[13] = ps
@@ -384,111 +388,40 @@ class CubaLIF(_PointModel):
         else:
             p[15] = dt_ms / tm * pm
         p[16] = self.w_in
+        p[18] = 1.0 if self.euler_order == "current_first" else 0.0
         return KIND_CUBA, p
 
 
 @dataclass(frozen=True, eq=False)
-class IF(_PointModel):
+class IF(_Ideal, _Spiking):
     r"""Integrate-and-fire neuron without leak (NIR ``IF``): :math:`dv/dt = R\,I`.
 
     ``I = u + i_offset_nA`` held for the step, so :math:`v_{n+1} = v_n + R I \Delta t` is exact (also
     for ``integration="euler"``). ``r_mV_per_ms_nA``: R in mV/(ms·nA) (= 1/C with C in nF).
-    Threshold, reset and timing as :class:`LIF`.
+    Threshold, reset and timing as :class:`LIF` (keyword arguments).
     """
 
-    r_mV_per_ms_nA: float = 1.0
-    v_threshold_mV: float = 1.0
-    v_reset_mV: float = 0.0
-    reset: str = "value"
-    reset_timing: str = "immediate"
-    t_ref_ms: float = 0.0
-    i_offset_nA: float | np.ndarray = 0.0
-    v_init_mV: object = 0.0
-    integration: str = "exact"
-    threshold_strict: bool = False
-
-    def __post_init__(self):
-        for n in ("r_mV_per_ms_nA", "v_threshold_mV", "v_reset_mV"):
-            check_real("IF", n, getattr(self, n))
-        _check_offset(self, "IF")
-        _check_spiking(self, "IF")
-        _check_init("IF", "v_init_mV", self.v_init_mV)
-        _check_nir_common(self, "IF")
-
-    def _kernel_row(self, dt_ms):
-        p = _lif_row(
-            KIND_IF,
-            dt_ms,
-            1.0,
-            self.r_mV_per_ms_nA,
-            0.0,
-            self.v_threshold_mV,
-            self.v_reset_mV,
-            self.i_offset_nA,
-            "exact",
-            self.reset,
-            self.reset_timing,
-            self.t_ref_ms,
-            True,
-            self.threshold_strict,
-        )
-        return KIND_IF, p
-
 
 @dataclass(frozen=True, eq=False)
-class I(_PointModel):  # noqa: E742 - NIR's name for the integrator
+class I(_Ideal):  # noqa: E742 - NIR's name for the integrator
     r"""Integrator (NIR ``I``): :math:`dv/dt = R\,I`, no threshold; exact for a held input
-    (:math:`v_{n+1} = v_n + R I \Delta t`). ``r_mV_per_ms_nA`` as in :class:`IF`."""
-
-    r_mV_per_ms_nA: float = 1.0
-    i_offset_nA: float | np.ndarray = 0.0
-    v_init_mV: object = 0.0
-    integration: str = "exact"
-
-    def __post_init__(self):
-        check_real("I", "r_mV_per_ms_nA", self.r_mV_per_ms_nA)
-        _check_offset(self, "I")
-        _check_init("I", "v_init_mV", self.v_init_mV)
-        _check_nir_common(self, "I")
-
-    def _spiking(self):
-        return False
-
-    def _kernel_row(self, dt_ms):
-        p = _lif_row(
-            KIND_IF,
-            dt_ms,
-            1.0,
-            self.r_mV_per_ms_nA,
-            0.0,
-            math.inf,
-            0.0,
-            self.i_offset_nA,
-            "exact",
-            "value",
-            "immediate",
-            0.0,
-            False,
-        )
-        return KIND_IF, p
+    (:math:`v_{n+1} = v_n + R I \Delta t`). ``r_mV_per_ms_nA`` as in :class:`IF` (keyword arguments)."""
 
 
 @dataclass(frozen=True, eq=False)
-class Threshold(_PointModel):
+class Threshold(_Offset, _Strict):
     r"""Memoryless threshold unit (NIR ``Threshold``).
 
-    Spikes in step n iff :math:`u_n + i_\mathrm{offset} \ge \theta`.
+    Spikes in step n iff :math:`u_n + i_\mathrm{offset} \ge \theta` (> θ with ``threshold_strict``).
 
     ``threshold_nA``: θ in input units (nA). Its state v (recordable) is the input of the step.
     """
 
     threshold_nA: float = 1.0
-    i_offset_nA: float | np.ndarray = 0.0
-    threshold_strict: bool = False
 
-    def __post_init__(self):
+    def _check(self) -> None:
+        super()._check()
         check_real("Threshold", "threshold_nA", self.threshold_nA)
-        _check_offset(self, "Threshold")
 
     def _init_fields(self):
         return (None, None, None)

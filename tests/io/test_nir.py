@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pathlib
 
 import numpy as np
@@ -36,6 +37,54 @@ def test_snntorch_fixture_matches_snntorch_spikes():
     hid = np.zeros((T, 20))
     hid[np.rint(t / imp.dt_ns).astype(int) - 1, idx[ids]] = 1
     np.testing.assert_array_equal(hid, data["spk1"])
+
+
+def _run_layers(imp, x, nodes):
+    """Spikes (T, n), potentials and synaptic currents after each step of the given NIR nodes."""
+    T = x.shape[0]
+    net = imp.network_for(x)
+    rec = [(pop, None) for node in nodes for pop, _ in imp.node_populations[node]]
+    res = simulate_point(net, (T + 1) * imp.dt_ns, dt_ns=imp.dt_ns, same_step=imp.same_step, record=rec)
+    out = {}
+    for node in nodes:
+        n = sum(idx.size for _, idx in imp.node_populations[node])
+        spk, mem, syn = np.zeros((T, n)), np.zeros((T, n)), np.zeros((T, n))
+        for pop, idx in imp.node_populations[node]:
+            t, ids = res.spikes(pop)
+            step = np.rint(t / imp.dt_ns).astype(int) - 1
+            keep = step < T
+            np.add.at(spk, (step[keep], idx[ids[keep]]), 1.0)
+            cols = [c for c, lab in enumerate(res.trace_labels) if lab[0] == pop]
+            mem[:, idx] = res.traces_s[1 : T + 1][:, cols]
+            syn[:, idx] = res.traces_phi[1 : T + 1][:, cols]
+        out[node] = (spk, mem, syn)
+    return out
+
+
+def test_snntorch_synaptic_fixture_matches_snntorch():
+    """snnTorch Synaptic (syn ← α syn + x, mem ← β mem + syn − s_prev θ, spike if mem > θ), exported as
+    CubaLIF with τ_syn = dt/(1 − α), τ_mem = dt/(1 − β), R = τ_mem/dt, w_in = τ_syn/dt, is forward Euler
+    of NIR's CubaLIF with the current updated first (euler_order="current_first", in the preset)."""
+    data = np.load(FIX / "snntorch_synaptic.npz")
+    imp = from_nir(FIX / "snntorch_synaptic.nir", dt=1e-4, preset="snntorch")
+    assert imp.metadata["euler_order"] == "current_first"
+    ((pop, _), *rest) = imp.node_populations["1"]
+    assert rest and imp.network.populations[pop].neuron.euler_order == "current_first"  # α, β per neuron
+    x = data["input"]
+    assert data["spk1"].sum() > 300 and data["spk2"].sum() > 300
+    np.testing.assert_array_equal(imp.simulate(x)["output"], data["spk2"])
+    got = _run_layers(imp, x, ["1", "3"])
+    for node, k in (("1", "1"), ("3", "2")):
+        spk, mem, syn = got[node]
+        np.testing.assert_array_equal(spk, data[f"spk{k}"])
+        # snnTorch runs in float32: potentials up to ≈ 15, currents up to ≈ 5
+        np.testing.assert_allclose(mem, data[f"mem{k}"], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(syn, data[f"syn{k}"], rtol=1e-5, atol=1e-5)
+    # the textbook (simultaneous) Euler step of the same graph does not reproduce snnTorch
+    imp2 = from_nir(FIX / "snntorch_synaptic.nir", dt=1e-4, preset="snntorch", euler_order="simultaneous")
+    assert not np.array_equal(imp2.simulate(x)["output"], data["spk2"])
+    with pytest.raises(ValueError, match="euler_order"):
+        from_nir(FIX / "snntorch_synaptic.nir", dt=1e-4, integration="exact", euler_order="current_first")
 
 
 def test_snntorch_fixture_other_choices_differ_but_are_recorded():
@@ -104,7 +153,9 @@ def _dense(net, seed=0):
 
 def test_round_trip_preserves_parameters_and_dynamics(tmp_path):
     net = _net()
-    g = to_nir(net, seed=5)
+    with pytest.raises(ValueError, match=r"population 'a' \(LIF\): t_ref_ms=0\.3 ms .*drop_refractory=True"):
+        to_nir(net, seed=5)
+    g = to_nir(net, seed=5, drop_refractory=True)  # kept in the metadata read back below
     path = tmp_path / "net.nir"
     nir.write(path, g)
     imp = from_nir(nir.read(path), dt=1e-4)
@@ -142,6 +193,117 @@ def test_round_trip_preserves_parameters_and_dynamics(tmp_path):
         ((pname, _),) = imp.node_populations[name]
         np.testing.assert_array_equal(r_imp.spikes(pname)[0], r_ref.spikes(name)[0])
         np.testing.assert_array_equal(r_imp.spikes(pname)[1], r_ref.spikes(name)[1])
+
+
+def _offset_net():
+    """Every NIR-family model with a constant input (per neuron or one number), no refractoriness."""
+    rng = np.random.default_rng(3)
+    net = soen.Network()
+    times = [np.sort(rng.choice(200, 25, replace=False)) * 1e5 for _ in range(3)]
+    net.add_source(soen.SpikeSource("inp", times_ns=times))
+    pops = {
+        "lif": (3, models.LIF(tau_ms=4.0, r_MOhm=2.0, v_leak_mV=-0.2, i_offset_nA=[0.3, 0.45, 0.6])),
+        "cuba": (
+            2,
+            models.CubaLIF(
+                tau_syn_ms=2.0,
+                tau_mem_ms=5.0,
+                r_MOhm=1.5,
+                w_in=1.2,
+                v_threshold_mV=0.8,
+                i_offset_nA=[0.3, 0.5],
+            ),
+        ),
+        "li": (2, models.LI(tau_ms=3.0, r_MOhm=0.5, i_offset_nA=0.7)),
+        "iff": (2, models.IF(r_mV_per_ms_nA=0.8, i_offset_nA=[0.2, 0.35])),
+        "integ": (2, models.I(r_mV_per_ms_nA=0.5, i_offset_nA=-0.1)),
+        "thr": (2, models.Threshold(threshold_nA=0.5, i_offset_nA=[0.05, 0.25])),
+    }
+    for name, (n, m) in pops.items():
+        net.add_population(soen.Population(name, n, neuron=m))
+    net.connect("inp", "lif", soen.AllToAll(), weight=6.0)
+    net.connect("lif", "cuba", soen.AllToAll(), weight=15.0, delay_ns=2e5)
+    net.connect("inp", "cuba", soen.AllToAll(), weight=5.0)
+    net.connect("cuba", "li", soen.AllToAll(), weight=3.0, delay_ns=1e5)
+    net.connect("lif", "iff", soen.AllToAll(), weight=2.0)
+    net.connect("iff", "integ", soen.OneToOne(), weight=10.0)
+    net.connect("lif", "thr", soen.FixedInDegree(2), weight=0.3)
+    return net
+
+
+def _strip(g):
+    """The graph as a reader that knows nothing of soen sees it: no node or graph metadata."""
+    nodes = {}
+    for k, node in g.nodes.items():
+        nodes[k] = copy.copy(node)
+        nodes[k].metadata = {}
+    return nir.NIRGraph(nodes=nodes, edges=list(g.edges), metadata={}, type_check=False)
+
+
+def test_i_offset_survives_a_reader_without_soen_metadata(tmp_path):
+    """i_offset is exported as NIR parameters (LIF, LI: v_leak + R·i_off; Threshold: θ − i_off) or an
+    Affine bias in front of the node (CubaLIF, IF, I): without soen's metadata the graph gives the same
+    spikes and potentials; with it, the exact parameters come back and the bias is not counted twice."""
+    net = _offset_net()
+    g = to_nir(net)
+    assert np.allclose(g.nodes["lif"].v_leak, -0.2 + 2.0 * np.array([0.3, 0.45, 0.6]))
+    assert np.allclose(g.nodes["li"].v_leak, 0.5 * 0.7)
+    assert np.allclose(g.nodes["thr"].threshold, [0.45, 0.25])
+    assert np.allclose(g.nodes["cuba__offset"].bias, [0.3, 0.5])
+    # every incoming edge passes through the offset node
+    assert [a for a, b in g.edges if b == "cuba"] == ["cuba__offset"]
+    assert len([a for a, b in g.edges if b == "cuba__offset"]) == 2
+    path = tmp_path / "plain.nir"
+    nir.write(path, _strip(g))
+    dt_ns, T = 1e5, 200
+    x = np.zeros((T, 3))
+    for c, times in enumerate(net.sources["inp"].times_ns):
+        x[np.rint(np.asarray(times) / dt_ns).astype(int), c] += 1
+    ref = soen.simulate(net, T * dt_ns, dt_ns=dt_ns, record=[("li", None), ("integ", None)])
+    assert all(ref.spikes(p)[0].size > 20 for p in ("lif", "cuba", "iff", "thr"))
+    for use_meta, graph in ((False, nir.read(path)), (True, g)):
+        imp = from_nir(graph, dt=1e-4, propagation="next_step", use_soen_metadata=use_meta)
+        parts = {name: pp[0][0] for name, pp in imp.node_populations.items()}
+        if not use_meta:  # the Affine bias became the CubaLIF's i_offset
+            ((pop, idx),) = imp.node_populations["cuba"]
+            np.testing.assert_array_equal(imp.network.populations[pop].neuron.i_offset_nA, [0.3, 0.5])
+        else:
+            for name, pop in net.populations.items():
+                got = imp.network.populations[parts[name]].neuron
+                np.testing.assert_array_equal(got.i_offset_nA, pop.neuron.i_offset_nA)
+        rec = [(p, None) for node in ("li", "integ") for p, _ in imp.node_populations[node]]
+        res = simulate_point(imp.network_for({"inp": x}), T * dt_ns, dt_ns=dt_ns, same_step=imp.same_step,
+                             record=rec)
+        for name, pop in net.populations.items():
+            n = pop.n
+            a, b = np.zeros((T, n)), np.zeros((T, n))
+            t, ids = ref.spikes(name)
+            a[np.rint(t / dt_ns).astype(int) - 1, ids] += 1
+            for pname, idx in imp.node_populations[name]:
+                t, ids = res.spikes(pname)
+                b[np.rint(t / dt_ns).astype(int) - 1, idx[ids]] += 1
+            np.testing.assert_array_equal(b, a, err_msg=f"{name} (soen metadata used: {use_meta})")
+        for name in ("li", "integ"):
+            (pname, idx), *_ = imp.node_populations[name]
+            cols = [k for k, lab in enumerate(res.trace_labels) if lab[0] == pname]
+            rcols = [k for k, lab in enumerate(ref.trace_labels) if lab[0] == name]
+            np.testing.assert_allclose(res.traces_s[:, cols], ref.traces_s[:, rcols], rtol=1e-12, atol=1e-12)
+
+
+def test_export_refusals_for_offset_and_refractoriness():
+    net = soen.Network()
+    net.add_population(soen.Population("c", 2, neuron=models.CubaLIF(i_offset_nA=0.1)))
+    msg = r"population 'c' \(CubaLIF\): i_offset_nA .* no incoming projection"
+    with pytest.raises(ValueError, match=msg):
+        to_nir(net)
+    net = soen.Network()
+    net.add_population(soen.Population("x", 2, neuron=models.IF(t_ref_ms=1.0)))
+    with pytest.raises(ValueError, match=r"population 'x' \(IF\): t_ref_ms=1 ms has no NIR equivalent"):
+        to_nir(net)
+    g = to_nir(net, drop_refractory=True)
+    assert g.nodes["x"].metadata["soen"]["dropped"] == "t_ref_ms"
+    m = from_nir(g, dt=1e-4).network.populations["x"].neuron
+    assert m.t_ref_ms == 1.0  # back from the metadata
 
 
 def test_nir_parameters_without_soen_metadata():

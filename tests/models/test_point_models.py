@@ -86,6 +86,27 @@ def test_cubalif_constant_input_exact(ts, tm):
     np.testing.assert_allclose(v[1:], ana[1:], rtol=1e-9)
 
 
+@pytest.mark.parametrize("order", ["simultaneous", "current_first"])
+def test_cubalif_euler_orders(order):
+    """Forward Euler of CubaLIF: the voltage step uses I_n ("simultaneous") or the already updated
+    I_{n+1} ("current_first": snnTorch's Synaptic, mem ← β mem + syn after syn ← α syn + x)."""
+    ts, tm, r, w_in, u = 2.0, 5.0, 1.5, 0.8, 1.2
+    m = models.CubaLIF(
+        ts, tm, r_MOhm=r, w_in=w_in, v_threshold_mV=1e9, i_offset_nA=u, integration="euler", euler_order=order
+    )
+    res = run_one(m, 3.0)
+    _, v = res.trace(("a", 0, "v"))
+    _, i_syn = res.trace(("a", 0, "v"), "phi")
+    iv, vv = [0.0], [0.0]
+    for _ in range(v.size - 1):
+        i_new = iv[-1] + DT / ts * (w_in * u - iv[-1])
+        i_used = i_new if order == "current_first" else iv[-1]
+        vv.append(vv[-1] + DT / tm * (-vv[-1] + r * i_used))
+        iv.append(i_new)
+    np.testing.assert_allclose(i_syn, iv, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(v, vv, rtol=1e-12, atol=1e-14)
+
+
 def test_if_and_integrator_linear_growth():
     r, u, th = 0.5, 2.0, 3.3
     res = run_one(models.I(r_mV_per_ms_nA=r, i_offset_nA=u), 10.0)
@@ -219,6 +240,20 @@ def test_validation():
         models.CondExpLIF(method="euler")
     with pytest.raises(ValueError, match="reset"):
         models.IF(reset="hard")
+    # shared fields are validated once, in the bases, and the message names the model
+    with pytest.raises(ValueError, match=r"CubaLIF\.t_ref_ms must be >= 0"):
+        models.CubaLIF(t_ref_ms=-1.0)
+    with pytest.raises(ValueError, match=r"IF\.reset_timing"):
+        models.IF(reset_timing="later")
+    with pytest.raises(ValueError, match=r"Threshold\.i_offset_nA"):
+        models.Threshold(i_offset_nA=[[0.1]])
+    with pytest.raises(ValueError, match=r"LI\.v_leak_mV"):
+        models.LI(v_leak_mV=math.nan)
+    with pytest.raises(ValueError, match="euler_order"):
+        models.CubaLIF(euler_order="current_first")  # needs integration="euler"
+    with pytest.raises(TypeError):
+        models.LIF(10.0, 2.0)  # only the first parameter is positional (tau_ms, as before)
+    assert models.LIF(5.0).tau_ms == 5.0 and models.CubaLIF(2.0, 7.0).tau_mem_ms == 7.0
     net = soen.Network()
     net.add_population(soen.Population("a", 2, neuron=models.LIF()))
     net.connect("a", "a", soen.AllToAll(), target="exc")

@@ -11,7 +11,7 @@ Layout (all flat arrays, structure of arrays):
   ``type·N + post``), ``out_w`` (float32), ``out_d`` (int16/int32 steps): 10 bytes per synapse.
 
 Per step: record, input events, Poisson channels, then every population in phase order: update its
-neurons (one loop per model kind; with ``par`` the loop is a Numba ``prange`` compiled in a parallel
+neurons (one loop per model kind; in a parallel specialisation the loop is a Numba ``prange`` compiled in a parallel
 twin of the block function; each neuron touches only its own state and ring column) and push its
 spikes serially in ascending neuron id (``fired`` is scanned one 8-byte word at a time). The
 CondExpLIF loop is branch-free and vectorised by LLVM without fast-math: its exponential is
@@ -22,6 +22,7 @@ the ring therefore happen in the same order for any thread count, and results ar
 from __future__ import annotations
 
 import math
+import types
 
 import numba as nb
 
@@ -29,7 +30,7 @@ from ._jit import grow_pair
 from ._jit import twins as _twins
 import numpy as np
 
-from soen._rng import hash64, poisson
+from soen._rng import hash64_finish, poisson
 from soen.engine._fastexp import fexp
 from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
@@ -38,22 +39,64 @@ _S11 = np.uint64(11)
 _INV53 = 1.0 / 9007199254740992.0
 
 
-@nb.njit(cache=True)
-def _poisson_count(lam, expm, seed, key, n):
-    """Counter-based Poisson(λ) count of channel ``key`` at step ``n`` (inversion; normal approx. λ>500)."""
-    if lam <= 0.0:
-        return 0
-    if lam > 500.0:
-        return poisson(lam, seed, STREAM_POISSON, key, n)
-    u = (float(hash64(seed, STREAM_POISSON, key, n) >> _S11) + 0.5) * _INV53
-    p = expm
-    cdf = p
-    k = 0
-    while u > cdf and k < 100000:
+GUIDE_BITS = 8
+GUIDE_M = 1 << GUIDE_BITS  # guide-table entries per Poisson table
+_GUIDE_SHIFT = 53 - GUIDE_BITS
+
+
+def poisson_tables(lams):
+    """Inversion tables of the Poisson channels: one per distinct mean λ (≤ 500) in ``lams``.
+
+    Returns (table index per λ, cdf offsets, flat cdf, flat guide). Table t holds cdf_k = Σ_{j≤k} p_j
+    with p_0 = e^{-λ}, p_k = p_{k-1}·(λ/k) (the recurrence of sequential-search inversion, evaluated
+    in the same order, so a draw is bit-identical to that search), up to the k where p_k underflows,
+    and a last entry 2 that ends every search. Its guide table (``GUIDE_M`` entries, Devroye 1986,
+    §III.2.4) holds for j = 0..M-1 the smallest k with cdf_k ≥ j/M, where the search for u starts."""
+    uniq = sorted({float(x) for x in lams if x <= 500.0})
+    index = {lam: t for t, lam in enumerate(uniq)}
+    offs, cdfs, guides, o = [], [], [], 0
+    for lam in uniq:
+        p = float(np.exp(-lam))
+        cdf = [p]
+        k = 0
+        while k < 100000:
+            k += 1
+            p *= lam / k
+            if p < 1e-300 and k > lam:
+                break
+            cdf.append(cdf[-1] + p)
+        cdf.append(2.0)
+        c = np.asarray(cdf)
+        guides.append(np.searchsorted(c, np.arange(GUIDE_M) / GUIDE_M, side="left").astype(np.int32))
+        offs.append(o)
+        cdfs.append(c)
+        o += c.size
+    if not uniq:
+        return index, np.zeros(1, np.int64), np.ones(1), np.zeros(GUIDE_M, np.int32)
+    return index, np.asarray(offs, np.int64), np.concatenate(cdfs), np.concatenate(guides)
+
+
+@nb.njit(inline="always", cache=True)
+def _poisson_count(tab, pre, n, tab_off, tab_cdf, tab_guide):
+    """Counter-based Poisson count of a channel with table ``tab`` (:func:`poisson_tables`) at step
+    ``n``: inversion of u = hash(seed, poisson_input, key, n), finished from the channel's hash prefix
+    ``pre`` (soen._rng.hash64_prefix). Channels with λ > 500 are drawn by :func:`_draw_big` instead
+    (a call to the general sampler inside this loop made every draw ~10× slower)."""
+    h = np.int64(hash64_finish(pre, n) >> _S11)  # 53 bits; int64 → float is one instruction
+    u = (float(h) + 0.5) * _INV53
+    o = tab_off[tab]
+    k = tab_guide[tab * GUIDE_M + (h >> _GUIDE_SHIFT)]  # the guide entry of floor(u·M): ≤ the answer
+    while u > tab_cdf[o + k]:
         k += 1
-        p *= lam / k
-        cdf += p
     return k
+
+
+@nb.njit(cache=True)
+def _draw_big(n, seed, big, pch_key, pch_lam, pch_start, pk):
+    """Counts of the channels ``big`` (λ > 500: normal approximation, soen._rng.poisson) into ``pk``."""
+    for b in range(big.shape[0]):
+        c = big[b]
+        pk[c] = poisson(pch_lam[c], seed, STREAM_POISSON, pch_key[c], n) if n >= pch_start[c] else 0
 
 
 @nb.njit(cache=True)
@@ -88,8 +131,10 @@ def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
             vinf = p[0] + p[1] * iin
             vn = vinf + (vo - vinf) * p[5] + p[1] * jj * p[15]
         else:
-            x[i] = xo + p[14] * (iin - xo)
-            vn = vo + p[6] * (p[0] - vo + p[1] * xo)
+            xn = xo + p[14] * (iin - xo)
+            x[i] = xn
+            # p[18]: euler_order="current_first" (snnTorch Synaptic) uses I_{n+1}, else I_n
+            vn = vo + p[6] * (p[0] - vo + p[1] * (xn if p[18] != 0.0 else xo))
     else:
         x[i] = u
         if kind == KIND_IF:
@@ -125,9 +170,11 @@ def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
     return 0
 
 
-def _draw(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk):
+def _draw(n, pch_pre, pch_tab, tab_off, tab_cdf, tab_guide, pch_start, pk):
     for c in nb.prange(pk.shape[0]):
-        pk[c] = _poisson_count(pch_lam[c], pch_expm[c], seed, pch_key[c], n) if n >= pch_start[c] else 0
+        t = pch_tab[c]
+        if t >= 0:
+            pk[c] = _poisson_count(t, pch_pre[c], n, tab_off, tab_cdf, tab_guide) if n >= pch_start[c] else 0
 
 
 def _generic_block(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias):
@@ -239,7 +286,7 @@ def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
         v[i] = vn
 
 
-_draw_s, _draw_p = _twins(_draw)
+_draw_p = _twins(_draw)[1]  # the serial path draws inside the run loop
 _generic_s, _generic_p = _twins(_generic_block)
 # error_model="numpy": a float division is a plain IEEE division (Python's model adds a zero test that
 # raises, i.e. an early exit that blocks vectorisation); a zero total conductance gives a non-finite V,
@@ -264,7 +311,6 @@ def _run_py(
     n0,
     n1,
     seed,
-    par,
     pop_order,
     pop_off,
     pop_n,
@@ -279,8 +325,13 @@ def _run_py(
     ev_pos,
     pch_node,
     pch_key,
+    pch_pre,
     pch_lam,
-    pch_expm,
+    pch_tab,
+    pch_big,
+    tab_off,
+    tab_cdf,
+    tab_guide,
     pch_start,
     pk,
     v,
@@ -322,16 +373,27 @@ def _run_py(
             e += 1
         ev_pos[0] = e
         # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
-        if nch > 0:
-            if par:
-                _draw_p(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk)
-            else:
-                _draw_s(n, seed, pch_key, pch_lam, pch_expm, pch_start, pk)
-            for c in range(nch):
-                k = pk[c]
-                if k > 0:
-                    counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
-                    counters[5] += k
+        if HAS_POISSON:
+            if pch_big.shape[0] > 0:
+                _draw_big(n, seed, pch_big, pch_key, pch_lam, pch_start, pk)
+            if PAR:  # drawn in parallel, delivered serially in channel order
+                _draw_p(n, pch_pre, pch_tab, tab_off, tab_cdf, tab_guide, pch_start, pk)
+                for c in range(nch):
+                    k = pk[c]
+                    if k > 0:
+                        counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                        counters[5] += k
+            else:  # one pass: draw and deliver (the same draws, the same order)
+                n_ev, n_in = 0, 0  # local sums: a counter in memory is a store-to-load chain per channel
+                for c in range(nch):
+                    if n >= pch_start[c]:
+                        t = pch_tab[c]
+                        k = _poisson_count(t, pch_pre[c], n, tab_off, tab_cdf, tab_guide) if t >= 0 else pk[c]
+                        if k > 0:
+                            n_ev += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                            n_in += k
+                counters[1] += n_ev
+                counters[5] += n_in
         # populations in phase order
         for q in range(pop_order.shape[0]):
             pi = pop_order[q]
@@ -339,21 +401,26 @@ def _run_py(
             nn = pop_n[pi]
             kind = pop_kind[pi]
             p = pp[pi]
-            if kind == KIND_COND:
-                if par:
-                    _cond_p(off, nn, p, v, x, y, ref, fired, inbuf, slot)
-                else:
-                    _cond_s(off, nn, p, v, x, y, ref, fired, inbuf, slot)
-            elif kind == KIND_DELTA:
-                if par:
-                    _delta_p(off, nn, p, v, ref, fired, inbuf, slot)
-                else:
-                    _delta_s(off, nn, p, v, ref, fired, inbuf, slot)
-            else:
-                if par:
-                    _generic_p(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
-                else:
-                    _generic_s(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
+            # HAS_* and PAR are constants of each specialisation (get_run_steps): Numba prunes the
+            # branches of absent models before typing, so their blocks are never compiled
+            if HAS_COND:
+                if kind == KIND_COND:
+                    if PAR:
+                        _cond_p(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+                    else:
+                        _cond_s(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+            if HAS_DELTA:
+                if kind == KIND_DELTA:
+                    if PAR:
+                        _delta_p(off, nn, p, v, ref, fired, inbuf, slot)
+                    else:
+                        _delta_s(off, nn, p, v, ref, fired, inbuf, slot)
+            if HAS_GENERIC:
+                if kind != KIND_COND and kind != KIND_DELTA:
+                    if PAR:
+                        _generic_p(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
+                    else:
+                        _generic_s(off, nn, kind, p, v, x, y, ref, pend, fired, inbuf, slot, bias)
             # spikes of this population in ascending id; fired is scanned 8 flags (one word) at a time
             for w in range(off >> 3, (off + nn + 7) >> 3):
                 if fired_w[w] == 0:
@@ -377,21 +444,74 @@ def _run_py(
     return spk_step, spk_id
 
 
-run_steps = nb.njit(cache=True)(_run_py)
+# Defaults of the specialisation constants (the module-level _run_py itself is never compiled).
+PAR = HAS_COND = HAS_DELTA = HAS_GENERIC = HAS_POISSON = True
+_KERNELS: dict = {}
+
+
+def get_run_steps(parallel: bool, kinds, poisson: bool):
+    """The run loop specialised for one network: serial or parallel blocks, only the model kinds in
+    ``kinds`` and the Poisson channel draw only when there are channels.
+
+    Each specialisation is a copy of :func:`_run_py` with its own name and its own constants, so it has
+    its own entry in Numba's disk cache, and a cold start compiles only what the network uses (the
+    parallel blocks are the most expensive to compile)."""
+    kinds = {int(k) for k in kinds}
+    flags = dict(
+        PAR=bool(parallel),
+        HAS_COND=KIND_COND in kinds,
+        HAS_DELTA=KIND_DELTA in kinds,
+        HAS_GENERIC=bool(kinds - {KIND_COND, KIND_DELTA}),
+        HAS_POISSON=bool(poisson),
+    )
+    key = tuple(flags.values())
+    k = _KERNELS.get(key)
+    if k is None:
+        name = "_run_" + "".join("1" if f else "0" for f in key)
+        g = dict(globals())
+        g.update(flags)
+        f = types.FunctionType(_run_py.__code__, g, name, _run_py.__defaults__, _run_py.__closure__)
+        f.__qualname__ = name
+        k = _KERNELS[key] = nb.njit(cache=True)(f)
+    return k
 
 
 @nb.njit(cache=True)
-def csr_order(pre, n_nodes):
-    """Stable counting sort of connections by sender: (order, out_ptr). O(n + n_nodes)."""
-    ptr = np.zeros(n_nodes + 1, dtype=np.int64)
+def pack_edges(pre, post, w, delay, typ, pre_off, post_off, n_neu, dt_ns, d_add, counts, o_pre, o_tgt, o_w, o_d):
+    """Pack one projection into compact columns: sender node (int32), ring column type·N + neuron
+    (int32), weight (float32), delay in steps rint(delay/dt) + d_add (int32); count the senders into
+    ``counts[node + 1]``. ``typ`` 0/1 or -1: by the weight's sign (w < 0 → type 1, weight |w|).
+    ``w`` and ``delay`` have one entry per connection or a single one for all. Returns the smallest
+    and largest delay (steps)."""
+    d_lo = 2**62
+    d_hi = 0
+    sw = 0 if w.shape[0] == 1 else 1
+    sd = 0 if delay.shape[0] == 1 else 1
     for e in range(pre.shape[0]):
-        ptr[pre[e] + 1] += 1
-    for k in range(n_nodes):
-        ptr[k + 1] += ptr[k]
-    pos = ptr[:-1].copy()
-    order = np.empty(pre.shape[0], dtype=np.int64)
+        we = w[e * sw]
+        t = typ
+        if typ < 0:
+            t = 1 if we < 0 else 0
+            we = abs(we)
+        node = pre[e] + pre_off
+        o_pre[e] = node
+        o_tgt[e] = t * n_neu + post_off + post[e]
+        o_w[e] = we
+        d = int(np.rint(delay[e * sd] / dt_ns)) + d_add
+        o_d[e] = d
+        d_lo = min(d_lo, d)
+        d_hi = max(d_hi, d)
+        counts[node + 1] += 1
+    return d_lo, d_hi
+
+
+@nb.njit(cache=True)
+def csr_scatter(pre, tgt, w, d, pos, out_tgt, out_w, out_d):
+    """Place packed connections at their senders' next free CSR positions ``pos`` (advanced)."""
     for e in range(pre.shape[0]):
         s = pre[e]
-        order[pos[s]] = e
-        pos[s] += 1
-    return order, ptr
+        k = pos[s]
+        out_tgt[k] = tgt[e]
+        out_w[k] = w[e]
+        out_d[k] = d[e]
+        pos[s] = k + 1

@@ -116,14 +116,15 @@ class CompiledNetwork:
 
 
 
-def _resolve(value, n: int, rng, what: str) -> np.ndarray:
-    """A scalar, per-connection array or distribution → float64 array of length n."""
+def _resolve(value, n: int, rng, what: str, compact: bool = False) -> np.ndarray:
+    """A scalar, per-connection array or distribution → float64 array of length n (of length 1 for a
+    scalar when ``compact``)."""
     if hasattr(value, "sample"):
         out = np.asarray(value.sample(rng, n), dtype=float)
     else:
         arr = np.asarray(value, dtype=float)
         if arr.ndim == 0:
-            out = np.full(n, float(arr))
+            out = np.full(1 if compact and n else n, float(arr))
         elif arr.shape == (n,):
             out = arr.copy()
         else:
@@ -135,11 +136,12 @@ def _resolve(value, n: int, rng, what: str) -> np.ndarray:
     return out
 
 
-def resolve_projection(network: Network, p_index: int, seed: int):
+def resolve_projection(network: Network, p_index: int, seed: int, compact: bool = False):
     """Connections of projection ``p_index``: (pre, post local indices, weights, delays in ns).
 
     Shared by both engines: Philox streams connectivity, weights and delays keyed by (seed, projection
-    index), so the SOEN and the point-model engine draw the same connections.
+    index), so the SOEN and the point-model engine draw the same connections. ``compact``: a scalar
+    weight or delay comes back as a length-1 array (for every connection), not repeated n times.
     """
     proj = network.projections[p_index]
     if proj.pre in network.populations:
@@ -157,8 +159,8 @@ def resolve_projection(network: Network, p_index: int, seed: int):
     if proj.weight is None and isinstance(proj.connector, FromMatrix):
         w = proj.connector.values()
     else:
-        w = _resolve(proj.weight, n, _rng_for(seed, "weights", p_index), f"{where} weight")
-    delay = _resolve(proj.delay_ns, n, _rng_for(seed, "delays", p_index), f"{where} delay_ns")
+        w = _resolve(proj.weight, n, _rng_for(seed, "weights", p_index), f"{where} weight", compact)
+    delay = _resolve(proj.delay_ns, n, _rng_for(seed, "delays", p_index), f"{where} delay_ns", compact)
     if n and delay.min() < 0:
         raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
     return pre, post, w, delay

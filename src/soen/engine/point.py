@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from soen._rng import STREAMS, philox
+from soen._rng import STREAMS, hash64_prefix_array, philox
 from soen.engine.compile import resolve_projection
 from soen.engine.result import Result
 from soen.model.network import Network, PoissonSource, RegularSource, SpikeSource
@@ -100,30 +100,29 @@ def _draw_init(spec, n: int, rng) -> np.ndarray:
     return np.full(n, float(spec))
 
 
-def _target_types(post_model, target, w: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """(type 0/1 per connection, weights) for a projection's ``target`` on a point model."""
+def _target_types(post_model, target, w: np.ndarray, where: str) -> int:
+    """Ring type of a projection's ``target`` on a point model: 0 or 1, or -1 for "by sign" (the
+    default ``"sites"`` on a conductance model: w < 0 goes to type 1 with |w|)."""
     allowed = post_model._targets
-    n = w.size
     if allowed == ("current",):
         if target not in ("sites", "current"):
             raise ValueError(
                 f"{where}: target must be 'current' (or the default 'sites') for "
                 f"{type(post_model).__name__}, got {target!r}"
             )
-        return np.zeros(n, dtype=np.int64), w
+        return 0
     if target == "sites":
-        inh = w < 0
-        return inh.astype(np.int64), np.abs(w)
+        return -1
     if target not in allowed:
         raise ValueError(
             f"{where}: target must be one of {list(allowed)} or 'sites' for "
             f"{type(post_model).__name__}, got {target!r}"
         )
-    if n and w.min() < 0:
+    if w.size and w.min() < 0:
         raise ValueError(
             f"{where}: conductance weights (nS) on target {target!r} must be >= 0, got {w.min()}"
         )
-    return np.full(n, allowed.index(target), dtype=np.int64), w
+    return allowed.index(target)
 
 
 def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
@@ -155,7 +154,6 @@ def compile_point(
     network: Network, *, duration_ns: float, dt_ns: float, seed: int, same_step: frozenset = frozenset()
 ) -> PointCompiled:
     """Resolve populations, sources and projections of a point-model network into flat arrays."""
-    from soen.engine._point_kernel import csr_order
 
     if not isinstance(network, Network):
         raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
@@ -226,49 +224,46 @@ def compile_point(
     o = np.lexsort((ev_node, ev_step))
     ev_step, ev_node = ev_step[o], ev_node[o]
 
-    # ---- projections -----------------------------------------------------------------------------
-    c_pre, c_tgt, c_w, c_d = [], [], [], []
+    # ---- projections ----------------------------------------------------------------------------
+    # each projection is packed at once into compact int32/float32 columns (one compiled pass, no
+    # int64 temporaries), then all are scattered into CSR by sender (counting sort, stable)
+    from soen.engine._point_kernel import csr_scatter, pack_edges
+
+    parts = []
     zero_edges: set = set()
+    counts = np.zeros(n_nodes + 1, dtype=np.int64)
+    dmax = 0
     for p_index, proj in enumerate(network.projections):
         pre_is_pop = proj.pre in network.populations
         pre_off = int(pop_off[pop_index[proj.pre]]) if pre_is_pop else src_offset[proj.pre]
         post_pop = network.populations[proj.post]
         where = f"Projection {proj.pre!r}->{proj.post!r}"
-        pre, post, w, delay = resolve_projection(network, p_index, seed)
+        pre, post, w, delay = resolve_projection(network, p_index, seed, compact=True)
         n = pre.size
-        typ, w = _target_types(post_pop.neuron, proj.target, w, where)
-        d = np.rint(delay / dt_ns).astype(np.int64)
-        if pre_is_pop and p_index not in same_step:
-            d += 1
-        if pre_is_pop and n and d.min() == 0:
-            zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
-        # keep only compact per-connection arrays between projections (memory at build time)
-        tgt = typ * n_neu + post + int(pop_off[pop_index[proj.post]])  # ring column type·N + neuron
-        if n and (tgt.max() >= 2**31 or pre.max() + pre_off >= 2**31):
+        typ = _target_types(post_pop.neuron, proj.target, w, where)
+        if 2 * n_neu >= 2**31 or n_nodes >= 2**31:
             raise ValueError("network too large for int32 neuron indices")
-        c_pre.append((pre + pre_off).astype(np.int32))
-        c_tgt.append(tgt.astype(np.int32))
-        c_w.append(w.astype(np.float32))
-        c_d.append(d.astype(np.int32))
-        del pre, post, w, delay, tgt, typ, d
+        d_add = 1 if pre_is_pop and p_index not in same_step else 0
+        packed = tuple(np.empty(n, dtype=t) for t in (np.int32, np.int32, np.float32, np.int32))
+        d_lo, d_hi = pack_edges(
+            pre, post, w, delay, typ, pre_off, int(pop_off[pop_index[proj.post]]), n_neu, float(dt_ns), d_add,
+            counts, *packed,
+        )
+        del pre, post, w, delay
+        if n and pre_is_pop and d_lo == 0:
+            zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
+        dmax = max(dmax, int(d_hi))
+        parts.append(packed)
     pop_order = _phases(n_pops, zero_edges, names)
 
-    def cat(parts, dtype):
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
-
-    pre_a = cat(c_pre, np.int32)
-    del c_pre
-    order, out_ptr = csr_order(pre_a, n_nodes)
-    del pre_a
-    out_tgt = cat(c_tgt, np.int32)[order]
-    del c_tgt
-    out_w = cat(c_w, np.float32)[order]
-    del c_w
-    d_all = cat(c_d, np.int32)
-    del c_d
-    dmax = int(d_all.max(initial=0))
-    out_d = d_all.astype(np.int16 if dmax <= np.iinfo(np.int16).max else np.int32)[order]
-    del order, d_all
+    out_ptr = np.cumsum(counts)  # counts[s + 1] = out-degree of s: out_ptr[0] = 0
+    n_syn = int(out_ptr[-1])
+    out_tgt = np.empty(n_syn, dtype=np.int32)
+    out_w = np.empty(n_syn, dtype=np.float32)
+    out_d = np.empty(n_syn, dtype=np.int16 if dmax <= np.iinfo(np.int16).max else np.int32)
+    pos = out_ptr[:-1].copy()
+    while parts:  # in projection order: a stable sort by sender
+        csr_scatter(*parts.pop(0), pos, out_tgt, out_w, out_d)
     return PointCompiled(
         dt_ns=float(dt_ns),
         dt_ms=dt_ms,
@@ -376,7 +371,10 @@ def simulate_point(
     fired = np.zeros(-(-n // 8) * 8, dtype=np.int8)  # padded: the kernel scans it 8 flags at a time
     inbuf = np.zeros((c.n_ring, 2 * n))
     pk = np.zeros(c.pch_node.size, dtype=np.int64)
-    pch_expm = np.exp(-c.pch_lam)
+    tab_index, tab_off, tab_cdf, tab_guide = K.poisson_tables(c.pch_lam)
+    pch_tab = np.asarray([tab_index.get(float(x), -1) for x in c.pch_lam], dtype=np.int32)
+    pch_big = np.flatnonzero(pch_tab < 0)
+    pch_pre = hash64_prefix_array(c.seed, STREAMS["poisson_input"], c.pch_key)
     spk_step = np.empty(max(1024, n), dtype=np.int64)
     spk_id = np.empty(max(1024, n), dtype=np.int32)
     rec_v = np.zeros((n_rec_t, rec_ids.size))
@@ -384,7 +382,7 @@ def simulate_point(
     counters = np.zeros(8, dtype=np.int64)
     ev_pos = np.zeros(1, dtype=np.int64)
     parallel = (threads is None or threads > 1) and n >= _PARALLEL_MIN_NEURONS
-    kernel = K.run_steps
+    kernel = K.get_run_steps(parallel, set(c.pop_kind.tolist()), c.pch_node.size > 0)
     t_compile = time.perf_counter() - t0
 
     old_threads = numba.get_num_threads()
@@ -401,7 +399,6 @@ def simulate_point(
                 done,
                 n1,
                 c.seed,
-                parallel,
                 c.pop_order,
                 c.pop_off,
                 c.pop_n,
@@ -416,8 +413,13 @@ def simulate_point(
                 ev_pos,
                 c.pch_node,
                 c.pch_key,
+                pch_pre,
                 c.pch_lam,
-                pch_expm,
+                pch_tab,
+                pch_big,
+                tab_off,
+                tab_cdf,
+                tab_guide,
                 c.pch_start,
                 pk,
                 v,

@@ -9,6 +9,9 @@ each of them an explicit argument and writes the values used into ``NIRNetwork.m
                    snnTorch and Norse use seconds)
 ``integration``    ``"exact"`` (exponential propagator) or ``"euler"`` (forward Euler; what snnTorch's
                    exporter assumes: β = 1 − dt/τ, R = τ/dt so that v ← βv + I)
+``euler_order``    CubaLIF under Euler only: ``"simultaneous"`` (I and v both from the values at t_n) or
+                   ``"current_first"`` (v's step uses I_{n+1}: snnTorch's Synaptic, syn ← α syn + x,
+                   mem ← β mem + syn, exported with α = 1 − dt/τ_syn, w_in = τ_syn/dt)
 ``reset``          ``"value"`` (v ← v_reset of the node, or ``reset_value``), ``"zero"`` (v ← 0),
                    ``"subtract"`` (v ← v − (v_th − v_reset))
 ``order``          ``"integrate_then_threshold"`` (propagate, threshold, reset at once) or
@@ -22,19 +25,22 @@ each of them an explicit argument and writes the values used into ``NIRNetwork.m
                    in MΩ), i.e. NIR's dimensionless numbers keep their values
 =================  =================================================================================
 
-``preset="snntorch"`` sets the five choices to snnTorch's (euler, subtract, deferred_reset, gt,
-same_step); arguments given explicitly win. Inputs are spike trains: an (T, n) array of
-non-negative integers (spike counts per step) per Input node; a weight ``W`` of an Affine after the
-input becomes the weight of a synapse, its bias a constant input current (``i_offset_nA``).
+``preset="snntorch"`` sets the six choices to snnTorch's (euler, current_first, subtract,
+deferred_reset, gt, same_step) for its Leaky (LIF) and Synaptic (CubaLIF) exports; arguments given
+explicitly win. Inputs are spike trains: an (T, n) array of non-negative integers (spike counts per
+step) per Input node; a weight ``W`` of an Affine after the input becomes the weight of a synapse, its
+bias a constant input current (``i_offset_nA``).
 
 Supported nodes: Input, Output, Affine, Linear, Scale, Flatten, Conv1d, Conv2d, SumPool2d, AvgPool2d,
 Delay (linear maps, composed and lowered to explicit sparse connections), LIF, CubaLIF, LI, IF, I,
 Threshold (populations). Delays become connection delays (rounded to the step).
 
-:func:`to_nir` exports a network of NIR-family point models (LIF, CubaLIF, LI, IF, I, Threshold) with
-their soen-only parameters (discretisation, offsets, refractoriness) in node metadata, read back by
-:func:`from_nir` so that a round trip restores every parameter. Conductance-based and delta-current
-models and SOEN neurons are refused (ValueError says why).
+:func:`to_nir` exports a network of NIR-family point models (LIF, CubaLIF, LI, IF, I, Threshold) in
+NIR parameters that any NIR reader simulates the same way (a constant input ``i_offset_nA`` becomes
+v_leak + R·i_offset for LIF/LI, θ − i_offset for Threshold, an Affine bias in front of CubaLIF/IF/I; a
+refractory period, which NIR lacks, is refused unless ``drop_refractory=True``), and with every soen
+parameter in node metadata, read back by :func:`from_nir` so that a round trip restores the network
+exactly. Conductance-based and delta-current models and SOEN neurons are refused (ValueError says why).
 """
 
 from __future__ import annotations
@@ -53,11 +59,17 @@ __all__ = ["from_nir", "to_nir", "NIRNetwork", "PRESETS"]
 NS_PER_MS = 1e6
 PRESETS = {
     "snntorch": dict(
-        integration="euler", reset="subtract", order="deferred_reset", threshold="gt", propagation="same_step"
+        integration="euler",
+        euler_order="current_first",
+        reset="subtract",
+        order="deferred_reset",
+        threshold="gt",
+        propagation="same_step",
     ),
 }
 _DEFAULTS = dict(
     integration="exact",
+    euler_order="simultaneous",
     reset="value",
     order="integrate_then_threshold",
     threshold="ge",
@@ -65,6 +77,7 @@ _DEFAULTS = dict(
 )
 _CHOICES = dict(
     integration=("exact", "euler"),
+    euler_order=("simultaneous", "current_first"),
     reset=("value", "zero", "subtract"),
     order=("integrate_then_threshold", "deferred_reset"),
     threshold=("ge", "gt"),
@@ -399,6 +412,7 @@ def _model_from(kind: str, par: dict, ch: dict, reset_value, ms: float):
             v_threshold_mV=par["v_threshold"],
             v_reset_mV=v_reset(par["v_reset"]),
             w_in=par["w_in"],
+            euler_order=ch["euler_order"],
             **spiking,
             **common,
         )
@@ -415,6 +429,12 @@ def _model_from(kind: str, par: dict, ch: dict, reset_value, ms: float):
     if kind == "I":
         return M.I(r_mV_per_ms_nA=par["r"] / ms, **common)
     return M.Threshold(threshold_nA=par["threshold"], threshold_strict=ch["threshold"] == "gt")
+
+
+def _soen_meta(node) -> dict:
+    meta = getattr(node, "metadata", None)
+    soen_meta = meta.get("soen") if isinstance(meta, dict) else None
+    return soen_meta if isinstance(soen_meta, dict) else {}
 
 
 def _model_from_metadata(meta: dict):
@@ -465,6 +485,7 @@ def from_nir(
     dt: float,
     time_unit_s: float = 1.0,
     integration: str | None = None,
+    euler_order: str | None = None,
     reset: str | None = None,
     reset_value: float | None = None,
     order: str | None = None,
@@ -480,9 +501,11 @@ def from_nir(
     graph : ``nir.NIRGraph`` or path (read with ``nir.read``).
     dt : time step in the graph's time unit (e.g. 1e-4 for snnTorch's export, whose unit is s).
     time_unit_s : seconds per graph time unit (default 1: times in seconds).
-    integration, reset, reset_value, order, threshold, propagation : discretisation choices (module
-        docstring); None takes the ``preset``'s value, then a value stored by :func:`to_nir` in the
-        graph metadata, then the default (exact, value, integrate_then_threshold, ge, same_step).
+    integration, euler_order, reset, reset_value, order, threshold, propagation : discretisation
+        choices (module docstring); None takes the ``preset``'s value, then a value stored by
+        :func:`to_nir` in the graph metadata, then the default (exact, simultaneous, value,
+        integrate_then_threshold, ge, same_step). ``euler_order`` applies to CubaLIF with Euler only
+        (an explicit ``"current_first"`` with ``integration="exact"`` is refused).
     preset : ``"snntorch"`` or None.
     use_soen_metadata : rebuild models exactly from the metadata written by :func:`to_nir` (default).
 
@@ -493,6 +516,10 @@ def from_nir(
     Raises
     ------
     ValueError : unsupported node types, shape mismatches, zero-delay loops, invalid choices.
+
+    An Affine node that :func:`to_nir` wrote for a node's ``i_offset_nA`` (metadata
+    ``{"soen": {"i_offset_of": node}}``) is not counted again when that node is rebuilt from its
+    soen metadata.
     """
     nir = _nir()
     if not isinstance(graph, nir.NIRGraph):
@@ -504,10 +531,23 @@ def from_nir(
     gmeta = graph.metadata.get("soen", {}) if isinstance(graph.metadata, dict) else {}
     gmeta = gmeta if isinstance(gmeta, dict) else {}
     ch = _choices(
-        dict(integration=integration, reset=reset, order=order, threshold=threshold, propagation=propagation),
+        dict(
+            integration=integration,
+            euler_order=euler_order,
+            reset=reset,
+            order=order,
+            threshold=threshold,
+            propagation=propagation,
+        ),
         preset,
         gmeta,
     )
+    if euler_order is not None and euler_order != "simultaneous" and ch["integration"] != "euler":
+        raise ValueError(
+            f"from_nir: euler_order={euler_order!r} needs integration='euler', got {ch['integration']!r}"
+        )
+    if ch["integration"] != "euler":
+        ch["euler_order"] = "simultaneous"  # no order under the exact propagator (a preset's is dropped)
     ms = time_unit_s * 1e3  # ms per graph time unit
     dt_ns = dt * ms * NS_PER_MS
 
@@ -545,6 +585,7 @@ def from_nir(
         return nm
 
     inputs = {}
+    from_meta = set()  # stateful nodes rebuilt exactly from to_nir's metadata (i_offset included)
     for name, k in kinds.items():
         if k == "Input":
             shape = _node_shape(graph.nodes[name], k)
@@ -558,6 +599,7 @@ def from_nir(
             exact = _model_from_metadata(node.metadata) if use_soen_metadata else None
             if exact is not None:
                 groups = [(exact, np.arange(n))]
+                from_meta.add(name)
             else:
                 par = _params_of(node, k, n)
                 keys = np.stack([par[p] for p in par], axis=1)
@@ -643,6 +685,10 @@ def from_nir(
     for name, k in kinds.items():
         if k in ("Affine", "Conv1d", "Conv2d"):
             node = graph.nodes[name]
+            of = _soen_meta(node).get("i_offset_of")
+            of = of.decode() if isinstance(of, bytes) else of
+            if of is not None and str(of) in from_meta:
+                continue  # to_nir's i_offset of a node whose metadata already restores it
             # the input shape of this node: from its type annotation, else from the weight
             it = node.input_type.get("input") if isinstance(node.input_type, dict) else None
             shape = (
@@ -756,86 +802,121 @@ def _meta_value(v):
     return v
 
 
-def _nir_node(nir, model, n: int, ms: float):
-    """(NIR node, soen metadata) of one population."""
+_NO_NODE = (
+    "neurons cannot be exported to NIR: SOEN neurons integrate "
+    "flux through dendrites with the nonlinear SQUID rate table g(φ, i) and photonic "
+    "SPD synapses, for which NIR has no node (NIR covers LIF-type point neurons); "
+    "export a network of soen.models point neurons instead"
+)
+
+
+def _nir_node(nir, model, n: int, ms: float, name: str, drop_refractory: bool):
+    """(NIR node, constant input left for an Affine bias or None) of one population.
+
+    The constant input ``i_offset_nA`` is written into NIR parameters that a plain NIR reader
+    simulates identically: LIF and LI take v_leak + R·i_offset (τ dv/dt = (v_leak − v) + R(u + i_off)
+    = (v_leak + R i_off − v) + R u); Threshold takes θ − i_offset (u + i_off ≥ θ ⇔ u ≥ θ − i_off).
+    CubaLIF, IF and I have no parameter that absorbs it without changing the transient (CubaLIF: the
+    synaptic current would start at its steady value) or at all (no leak): the offset is returned, to
+    become the bias of an Affine node in front of the population."""
     if not getattr(model, "_point_model", False):
-        raise ValueError(
-            f"{type(model).__name__} neurons cannot be exported to NIR: SOEN neurons integrate "
-            f"flux through dendrites with the nonlinear SQUID rate table g(φ, i) and photonic "
-            f"SPD synapses, for which NIR has no node (NIR covers LIF-type point neurons); "
-            f"export a network of soen.models point neurons instead"
-        )
-    full = lambda v: np.full(n, float(v))  # noqa: E731
-    meta = {
-        "soen": {
-            "model": type(model).__name__,
-            "params": {k: _meta_value(v) for k, v in model.params().items()},
-        }
-    }
-    if isinstance(model, M.LIF):
-        node = nir.LIF(
-            tau=full(model.tau_ms / ms),
-            r=full(model.r_MOhm),
-            v_leak=full(model.v_leak_mV),
-            v_threshold=full(model.v_threshold_mV),
-            v_reset=full(model.v_reset_mV),
-            metadata=meta,
-        )
-    elif isinstance(model, M.CubaLIF):
-        node = nir.CubaLIF(
-            tau_syn=full(model.tau_syn_ms / ms),
-            tau_mem=full(model.tau_mem_ms / ms),
-            r=full(model.r_MOhm),
-            v_leak=full(model.v_leak_mV),
-            v_threshold=full(model.v_threshold_mV),
-            v_reset=full(model.v_reset_mV),
-            w_in=full(model.w_in),
-            metadata=meta,
-        )
-    elif isinstance(model, M.LI):
-        node = nir.LI(
-            tau=full(model.tau_ms / ms), r=full(model.r_MOhm), v_leak=full(model.v_leak_mV), metadata=meta
-        )
-    elif isinstance(model, M.IF):
-        node = nir.IF(
-            r=full(model.r_mV_per_ms_nA * ms),
-            v_threshold=full(model.v_threshold_mV),
-            v_reset=full(model.v_reset_mV),
-            metadata=meta,
-        )
-    elif isinstance(model, M.I):
-        node = nir.I(r=full(model.r_mV_per_ms_nA * ms), metadata=meta)
-    elif isinstance(model, M.Threshold):
-        node = nir.Threshold(threshold=full(model.threshold_nA), metadata=meta)
-    elif isinstance(model, (M.CondExpLIF, M.DeltaLIF)):
+        raise ValueError(f"{type(model).__name__} {_NO_NODE}")
+    if isinstance(model, (M.CondExpLIF, M.DeltaLIF)):
         raise ValueError(
             f"{type(model).__name__} cannot be exported to NIR: NIR has no conductance-based "
             f"or refractory delta-synapse neuron node; use LIF/CubaLIF models to exchange a network"
         )
-    else:
+    full = lambda v: np.full(n, float(v))  # noqa: E731
+    t_ref = float(getattr(model, "t_ref_ms", 0.0))
+    if t_ref > 0 and not drop_refractory:
         raise ValueError(
-            f"{type(model).__name__} neurons cannot be exported to NIR: SOEN neurons integrate "
-            f"flux through dendrites with the nonlinear SQUID rate table g(φ, i) and photonic "
-            f"SPD synapses, for which NIR has no node (NIR covers LIF-type point neurons); "
-            f"export a network of soen.models point neurons instead"
+            f"population {name!r} ({type(model).__name__}): t_ref_ms={t_ref:g} ms has no NIR "
+            f"equivalent (NIR neurons have no refractory period), so another NIR reader would simulate "
+            f"a different network; pass to_nir(..., drop_refractory=True) to export it without the "
+            f"refractory period (kept in the soen metadata, which soen's from_nir reads back)"
         )
-    return node
+    off = np.broadcast_to(np.asarray(getattr(model, "i_offset_nA", 0.0), dtype=float), (n,))
+    params = {k: _meta_value(v) for k, v in model.params().items()}
+    soen_meta = {"model": type(model).__name__, "params": params}
+    has_off = bool(np.any(off))
+    if has_off:
+        soen_meta["i_offset_in"] = "bias" if isinstance(model, (M.CubaLIF, M.IF, M.I)) else "parameters"
+    if t_ref > 0:
+        soen_meta["dropped"] = "t_ref_ms"
+    meta = {"soen": soen_meta}
+    bias = None
+    if isinstance(model, M.LIF):
+        node = nir.LIF(
+            tau=full(model.tau_ms / ms),
+            r=full(model.r_MOhm),
+            v_leak=full(model.v_leak_mV) + model.r_MOhm * off,
+            v_threshold=full(model.v_threshold_mV),
+            v_reset=full(model.v_reset_mV),
+            metadata=meta,
+        )
+    elif isinstance(model, M.LI):
+        node = nir.LI(
+            tau=full(model.tau_ms / ms),
+            r=full(model.r_MOhm),
+            v_leak=full(model.v_leak_mV) + model.r_MOhm * off,
+            metadata=meta,
+        )
+    elif isinstance(model, M.Threshold):
+        node = nir.Threshold(threshold=full(model.threshold_nA) - off, metadata=meta)
+    else:
+        bias = off.copy() if has_off else None
+        if isinstance(model, M.CubaLIF):
+            node = nir.CubaLIF(
+                tau_syn=full(model.tau_syn_ms / ms),
+                tau_mem=full(model.tau_mem_ms / ms),
+                r=full(model.r_MOhm),
+                v_leak=full(model.v_leak_mV),
+                v_threshold=full(model.v_threshold_mV),
+                v_reset=full(model.v_reset_mV),
+                w_in=full(model.w_in),
+                metadata=meta,
+            )
+        elif isinstance(model, M.IF):
+            node = nir.IF(
+                r=full(model.r_mV_per_ms_nA * ms),
+                v_threshold=full(model.v_threshold_mV),
+                v_reset=full(model.v_reset_mV),
+                metadata=meta,
+            )
+        elif isinstance(model, M.I):
+            node = nir.I(r=full(model.r_mV_per_ms_nA * ms), metadata=meta)
+        else:
+            raise ValueError(f"{type(model).__name__} {_NO_NODE}")
+    return node, bias
 
 
-def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0):
+def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0, drop_refractory: bool = False):
     """Export a network of NIR-family point models to a ``nir.NIRGraph``.
 
     Populations become LIF/CubaLIF/LI/IF/I/Threshold nodes (parameters per neuron, times in
     ``time_unit_s`` seconds, mV ↔ 1, nA ↔ 1); sources become Input nodes; each projection becomes
     a Linear node (its dense (n_post, n_pre) weight matrix, connections drawn with ``seed`` as
     ``soen.simulate`` would) followed, when its delay is not 0, by a Delay node (one delay per
-    projection required). Populations without outgoing projections get an Output node. soen-only
-    parameters are kept in node metadata (``metadata["soen"]``) and the graph metadata records
-    ``propagation="next_step"`` (soen's causal semantics) for :func:`from_nir`.
+    projection required). Populations without outgoing projections get an Output node.
+
+    A constant input ``i_offset_nA`` is written so that any NIR reader simulates it: LIF and LI
+    export v_leak + R·i_offset, Threshold exports θ − i_offset (both exact), and CubaLIF, IF and I get
+    an Affine node ``"<population>__offset"`` (identity weight, bias = i_offset) through which all
+    their incoming edges pass (exact: NIR adds the bias to the input in every step; such a
+    population needs an incoming projection). A refractory period (``t_ref_ms`` > 0) has no NIR
+    equivalent and is refused unless ``drop_refractory=True``, which exports the neurons without it.
+
+    Every soen parameter, as given, is also kept in node metadata (``metadata["soen"]``), and the
+    graph metadata records ``propagation="next_step"`` (soen's causal semantics), for :func:`from_nir`
+    to restore the network exactly (refractoriness included). What a plain NIR reader does not get
+    is what NIR leaves to the simulator: discretisation (integration, reset mode and timing,
+    threshold comparison) and initial values (NIR states start at 0).
 
     Raises
     ------
-    ValueError : SOEN neurons, CondExpLIF/DeltaLIF, or a projection with differing delays.
+    ValueError : SOEN neurons, CondExpLIF/DeltaLIF, a projection with differing delays, a refractory
+        period without ``drop_refractory=True``, a CubaLIF/IF/I population with ``i_offset_nA`` but
+        no incoming projection.
     """
     nir = _nir()
     from soen.engine.point import resolve_projection
@@ -844,13 +925,22 @@ def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0):
         raise TypeError(f"to_nir expects a soen.Network, got {type(network).__name__}")
     ms = time_unit_s * 1e3
     nodes, edges = {}, []
+    entry = {}  # population -> the node its incoming edges go to
     for name, pop in network.populations.items():
-        nodes[name] = _nir_node(nir, pop.neuron, pop.n, ms)
+        nodes[name], bias = _nir_node(nir, pop.neuron, pop.n, ms, name, drop_refractory)
+        entry[name] = name
+        if bias is not None:
+            on = f"{name}__offset"
+            nodes[on] = nir.Affine(
+                weight=np.eye(pop.n), bias=bias, metadata={"soen": {"i_offset_of": name}}
+            )
+            edges.append((on, name))
+            entry[name] = on
     for name, src in network.sources.items():
         nodes[name] = nir.Input(
             input_type={"input": np.array([src.n])}, metadata={"soen": {"source": type(src).__name__}}
         )
-    has_out = set()
+    has_out, has_in = set(), set()
     for p_index, proj in enumerate(network.projections):
         pre, post, w, delay = resolve_projection(network, p_index, seed)
         if proj.target not in ("sites", "current"):
@@ -877,11 +967,19 @@ def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0):
         if d_unique.size and d_unique[0] > 0:
             dn = lin + "__delay"
             nodes[dn] = nir.Delay(delay=np.full(n_post, d_unique[0] / NS_PER_MS / ms))
-            edges += [(lin, dn), (dn, proj.post)]
+            edges += [(lin, dn), (dn, entry[proj.post])]
         else:
-            edges.append((lin, proj.post))
+            edges.append((lin, entry[proj.post]))
         has_out.add(proj.pre)
+        has_in.add(proj.post)
     for name, pop in network.populations.items():
+        if entry[name] != name and name not in has_in:
+            raise ValueError(
+                f"population {name!r} ({type(pop.neuron).__name__}): i_offset_nA is exported as the "
+                f"bias of an Affine node on its input, but it has no incoming projection; NIR has no "
+                f"parameter of {type(pop.neuron).__name__} for a constant input (use LIF, or give it an "
+                f"incoming projection)"
+            )
         if name not in has_out:
             on = f"{name}__output"
             nodes[on] = nir.Output(output_type={"output": np.array([pop.n])})

@@ -228,12 +228,9 @@ class FixedInDegree:
         post = np.repeat(np.arange(n_post, dtype=np.int64), self.k)
         if self.k == 0:
             return np.empty(0, dtype=np.int64), post
-        # draw with replacement, then redraw the (rare) rows that hold duplicates without replacement
-        pre = rng.integers(0, avail, size=(n_post, self.k), dtype=np.int64)
-        srt = np.sort(pre, axis=1)
-        dup_rows = np.flatnonzero((srt[:, 1:] == srt[:, :-1]).any(axis=1)) if self.k > 1 else np.empty(0, int)
-        for j in dup_rows:
-            pre[j] = rng.choice(avail, size=self.k, replace=False)
+        from ._sampling import distinct_rows
+
+        pre = distinct_rows(rng, n_post, self.k, avail)  # k distinct pre per post (rejection sampling)
         if no_self:  # shift indices >= j by one to skip neuron j itself
             pre += pre >= np.arange(n_post)[:, None]
         return pre.ravel(), post
