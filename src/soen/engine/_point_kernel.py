@@ -296,14 +296,21 @@ _delta_s, _delta_p = _twins(_delta_block)
 
 
 @nb.njit(cache=True)
-def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, inbuf):
-    L = inbuf.shape[0]
+def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol):
+    """Add ``mult``·w of every outgoing connection of ``node`` into the ring slot of its arrival
+    (``flat``: the ring ``inbuf[L, ncol]`` as one row-major vector, made once by the caller)."""
     base = n % L
+    dprev = -1
+    row = 0
     for e in range(out_ptr[node], out_ptr[node + 1]):
-        slot = base + out_d[e]  # out_d < L: no modulo per event
-        if slot >= L:
-            slot -= L
-        inbuf[slot, out_tgt[e]] += mult * out_w[e]
+        d = out_d[e]
+        if d != dprev:  # the row offset changes only with the delay (often one delay per sender)
+            slot = base + d  # out_d < L: no modulo per event
+            if slot >= L:
+                slot -= L
+            row = slot * ncol
+            dprev = d
+        flat[row + out_tgt[e]] += mult * out_w[e]
     return out_ptr[node + 1] - out_ptr[node]
 
 
@@ -329,6 +336,7 @@ def _run_py(
     pch_lam,
     pch_tab,
     pch_big,
+    pch_one,
     tab_off,
     tab_cdf,
     tab_guide,
@@ -352,7 +360,8 @@ def _run_py(
 ):
     """Steps n0..n1-1. counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
     [4] step, [5] input spikes. Returns the (possibly grown) spike arrays."""
-    L = inbuf.shape[0]
+    L, ncol = inbuf.shape
+    flat = inbuf.reshape(L * ncol)  # a view
     nch = pch_node.shape[0]
     nrec = rec_ids.shape[0]
     fired_w = fired.view(np.uint64)  # fired is allocated with a length that is a multiple of 8
@@ -368,7 +377,7 @@ def _run_py(
         while e < ev_step.shape[0] and ev_step[e] < n:
             e += 1
         while e < ev_step.shape[0] and ev_step[e] == n:
-            counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
+            counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
             counters[5] += 1
             e += 1
         ev_pos[0] = e
@@ -381,17 +390,26 @@ def _run_py(
                 for c in range(nch):
                     k = pk[c]
                     if k > 0:
-                        counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                        counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                         counters[5] += k
             else:  # one pass: draw and deliver (the same draws, the same order)
                 n_ev, n_in = 0, 0  # local sums: a counter in memory is a store-to-load chain per channel
+                base = n % L
                 for c in range(nch):
                     if n >= pch_start[c]:
                         t = pch_tab[c]
                         k = _poisson_count(t, pch_pre[c], n, tab_off, tab_cdf, tab_guide) if t >= 0 else pk[c]
                         if k > 0:
-                            n_ev += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, inbuf)
                             n_in += k
+                            e = pch_one[c]
+                            if e >= 0:  # a channel with one connection (a Poisson drive per neuron)
+                                arrive = base + out_d[e]  # (not ``slot``: the step's own slot)
+                                if arrive >= L:
+                                    arrive -= L
+                                flat[arrive * ncol + out_tgt[e]] += float(k) * out_w[e]
+                                n_ev += 1
+                            else:
+                                n_ev += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                 counters[1] += n_ev
                 counters[5] += n_in
         # populations in phase order
@@ -440,7 +458,7 @@ def _run_py(
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1
-                    counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, inbuf)
+                    counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
     return spk_step, spk_id
 
 

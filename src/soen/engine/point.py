@@ -374,6 +374,8 @@ def simulate_point(
     tab_index, tab_off, tab_cdf, tab_guide = K.poisson_tables(c.pch_lam)
     pch_tab = np.asarray([tab_index.get(float(x), -1) for x in c.pch_lam], dtype=np.int32)
     pch_big = np.flatnonzero(pch_tab < 0)
+    deg = c.out_ptr[c.pch_node + 1] - c.out_ptr[c.pch_node]
+    pch_one = np.where(deg == 1, c.out_ptr[c.pch_node], -1)  # the connection of single-target channels
     pch_pre = hash64_prefix_array(c.seed, STREAMS["poisson_input"], c.pch_key)
     spk_step = np.empty(max(1024, n), dtype=np.int64)
     spk_id = np.empty(max(1024, n), dtype=np.int32)
@@ -417,6 +419,7 @@ def simulate_point(
                 c.pch_lam,
                 pch_tab,
                 pch_big,
+                pch_one,
                 tab_off,
                 tab_cdf,
                 tab_guide,
