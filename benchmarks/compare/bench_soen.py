@@ -102,7 +102,8 @@ def warm_net(net: soen.Network) -> soen.Network:
 def main():
     a = parse()
     case = CASES[a.case]
-    method = a.variant or ("exponential_euler" if case["model"] == "coba" else "exact")
+    cold = a.variant == "cold"  # run_compare.py points NUMBA_CACHE_DIR at an empty directory
+    method = ("" if cold else a.variant) or ("exponential_euler" if case["model"] == "coba" else "exact")
     t_import = time.perf_counter() - T0
     t0 = time.perf_counter()
     net = coba(case["n"], case["fixed_indegree"], method) if case["model"] == "coba" else brunel()
@@ -134,6 +135,7 @@ def main():
         synapse_mb=round(res.metadata["synapse_bytes"] / 2**20, 2),
         peak_mb=round(peak_mb(), 1),
         threads=THREADS,
+        numba_cache="cold" if cold else "warm",
         note="total = import + JIT warm-up (tiny network) + build + sim",
     )
 

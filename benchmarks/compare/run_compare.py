@@ -8,6 +8,9 @@
 Every simulator runs in its own process (peak memory is per process); each prints one ``RESULT {json}``
 line, echoed here, followed by one ``RATIO {json}`` line per case with soen's ratios
 (other / soen for times, so > 1 means soen is faster) and rate differences in %. Nothing is asserted.
+soen runs twice per case: with its Numba cache as found (normally warm: the compiled kernels are
+loaded from disk) and "cold", with an empty cache directory (NUMBA_CACHE_DIR), so that the total
+includes compiling every kernel the run uses, as Brian2's C++ standalone total includes its compiler.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -38,15 +42,11 @@ def run(sim: str, script: str, case: str, variant: str, duration_ms: float, time
     cmd = [py, str(HERE / script), case, "--duration-ms", str(duration_ms)] + (
         ["--variant", variant] if variant else []
     )
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    if sim == "soen" and variant == "cold":  # an empty Numba cache: every kernel is compiled in the run
+        env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="soen_cold_numba_")
     try:
-        p = subprocess.run(
-            cmd,
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=dict(os.environ, PYTHONWARNINGS="ignore"),
-        )
+        p = subprocess.run(cmd, cwd=HERE, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         print(f"# {sim} {variant} {case}: timed out after {timeout:.0f} s", flush=True)
         return None
@@ -80,7 +80,7 @@ def main():
         return
     for case in a.cases:
         model = CASES[case]["model"]
-        jobs = [("soen", "bench_soen.py", "")]
+        jobs = [("soen", "bench_soen.py", ""), ("soen", "bench_soen.py", "cold")]
         if model == "coba":
             jobs.append(("soen", "bench_soen.py", "rk4"))
         jobs += [
@@ -89,6 +89,9 @@ def main():
             ("nest", "bench_nest.py", ""),
         ]
         rows = []
+        if "soen" not in a.skip:  # fill soen's Numba cache (a no-op when it is warm) so "warm" is warm
+            subprocess.run([PY["soen"], str(HERE / "bench_soen.py"), case, "--duration-ms", "1"],
+                           cwd=HERE, capture_output=True, timeout=a.timeout)
         for sim, script, variant in jobs:
             name = f"{sim}-{variant}" if sim == "brian2" else sim
             if name in a.skip or f"{name}:{case}" in a.skip:
@@ -104,7 +107,14 @@ def main():
 def ratios(case: str, rows: list):
     """soen's ratios against every other row of a case (other / soen for times: > 1 = soen faster)."""
     base = next(
-        (r for r in rows if r["simulator"] == "soen" and r["method"] in ("exponential_euler", "exact")), None
+        (
+            r
+            for r in rows
+            if r["simulator"] == "soen"
+            and r["method"] in ("exponential_euler", "exact")
+            and r.get("numba_cache", "warm") == "warm"
+        ),
+        None,
     )
     if base is None:
         return None
@@ -119,6 +129,7 @@ def ratios(case: str, rows: list):
         if r is base:
             continue
         key = r["simulator"] + ("-" + r["method"] if r["simulator"] == "soen" else "")
+        key += "-cold" if r.get("numba_cache") == "cold" else ""
         out[key] = dict(
             sim_ratio=round(r["sim_s"] / base["sim_s"], 2) if base["sim_s"] else None,
             total_ratio=round(r["total_s"] / base["total_s"], 2),
@@ -137,9 +148,9 @@ def from_logs(paths):
             line = line.strip()
             if line.startswith("{"):
                 r = json.loads(line)
-                rows[(r["case"], r["simulator"], r["method"])] = r
+                rows[(r["case"], r["simulator"], r["method"], r.get("numba_cache"))] = r
     for case in CASES:
-        sel = [r for (c, _, _), r in rows.items() if c == case]
+        sel = [r for (c, *_), r in rows.items() if c == case]
         ratio = ratios(case, sel)
         if ratio is not None:
             print("RATIO " + json.dumps(ratio))

@@ -376,7 +376,11 @@ def simulate_point(
     pch_big = np.flatnonzero(pch_tab < 0)
     deg = c.out_ptr[c.pch_node + 1] - c.out_ptr[c.pch_node]
     pch_one = np.where(deg == 1, c.out_ptr[c.pch_node], -1)  # the connection of single-target channels
-    pch_pre = hash64_prefix_array(c.seed, STREAMS["poisson_input"], c.pch_key)
+    pch_pre = (
+        hash64_prefix_array(c.seed, STREAMS["poisson_input"], c.pch_key)
+        if c.pch_key.size
+        else np.empty(0, dtype=np.uint64)  # (no compilation of the helper when there are no channels)
+    )
     spk_step = np.empty(max(1024, n), dtype=np.int64)
     spk_id = np.empty(max(1024, n), dtype=np.int32)
     rec_v = np.zeros((n_rec_t, rec_ids.size))
