@@ -26,7 +26,6 @@ import types
 
 import numba as nb
 
-from ._jit import grow_pair
 from ._jit import twins as _twins
 import numpy as np
 
@@ -196,59 +195,75 @@ def _cond_flags(vn, ge, gi, r, vth, vr, nref):
     return f, rn, (vn if keep else vr)
 
 
+# CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme), one block per
+# method, so that a network compiles only the method it uses. Branch-free loops (selects only) that
+# LLVM vectorises; fexp is plain arithmetic, identical in every lane (see soen.engine._fastexp), so the
+# results do not depend on which elements fall into vector or remainder iterations, nor on the thread
+# partition. V is computed for refractory neurons too and discarded.
 def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
-    """CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme)."""
-    gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
-    nref = int(p[10])
-    dt = p[12]
-    dt_cm = dt / cm
-    glel_ie = gl * el + ie
-    rk4 = p[13] != 0.0
-    peh, pih = p[16], p[17]
+    """CondExpLIF, exponential Euler: conductances frozen over the step."""
+    # one view per statement: views returned by a helper, or packed into a tuple and unpacked, gave
+    # wrong results in the prange (parallel) twin (Numba 0.68)
     nt = inbuf.shape[1] // 2
     row_e = inbuf[slot, off : off + nn]
     row_i = inbuf[slot, nt + off : nt + off + nn]
-    # Branch-free loops (selects only) that LLVM vectorises; fexp is plain arithmetic, identical in
-    # every lane (see soen.engine._fastexp), so the results do not depend on which elements fall into
-    # vector or remainder iterations, nor on the thread partition. V is computed for refractory neurons
-    # too and discarded. One loop per method: a test inside the loop would be if-converted (both
-    # methods computed for every neuron) unless LLVM happens to unswitch it.
     vs = v[off : off + nn]
     xs = x[off : off + nn]
     ys = y[off : off + nn]
     rs = ref[off : off + nn]
     fs = fired[off : off + nn]
-    if rk4:  # classic RK4, conductances exact at the stage times
-        for j in nb.prange(nn):
-            ge = xs[j] + row_e[j]
-            gi = ys[j] + row_i[j]
-            row_e[j] = 0.0
-            row_i[j] = 0.0
-            vo = vs[j]
-            geh, gih = ge * peh, gi * pih
-            k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
-            va = vo + 0.5 * dt * k1
-            k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-            va = vo + 0.5 * dt * k2
-            k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-            va = vo + dt * k3
-            k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
-            vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
-            xs[j] = ge * pe
-            ys[j] = gi * pi
-    else:  # exponential Euler: conductances frozen over the step
-        for j in nb.prange(nn):
-            ge = xs[j] + row_e[j]
-            gi = ys[j] + row_i[j]
-            row_e[j] = 0.0
-            row_i[j] = 0.0
-            gt = gl + ge + gi
-            vinf = (glel_ie + ge * ee + gi * ei) / gt
-            vn = vinf + (vs[j] - vinf) * fexp(-gt * dt_cm)
-            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
-            xs[j] = ge * pe
-            ys[j] = gi * pi
+    gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
+    nref = int(p[10])
+    dt = p[12]
+    dt_cm = dt / cm
+    glel_ie = gl * el + ie
+    for j in nb.prange(nn):
+        ge = xs[j] + row_e[j]
+        gi = ys[j] + row_i[j]
+        row_e[j] = 0.0
+        row_i[j] = 0.0
+        gt = gl + ge + gi
+        vinf = (glel_ie + ge * ee + gi * ei) / gt
+        vn = vinf + (vs[j] - vinf) * fexp(-gt * dt_cm)
+        fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+        xs[j] = ge * pe
+        ys[j] = gi * pi
+
+
+def _cond_rk4_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
+    """CondExpLIF, classic RK4 with the conductances exact at the stage times."""
+    # one view per statement: views returned by a helper, or packed into a tuple and unpacked, gave
+    # wrong results in the prange (parallel) twin (Numba 0.68)
+    nt = inbuf.shape[1] // 2
+    row_e = inbuf[slot, off : off + nn]
+    row_i = inbuf[slot, nt + off : nt + off + nn]
+    vs = v[off : off + nn]
+    xs = x[off : off + nn]
+    ys = y[off : off + nn]
+    rs = ref[off : off + nn]
+    fs = fired[off : off + nn]
+    gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
+    nref = int(p[10])
+    dt = p[12]
+    peh, pih = p[16], p[17]
+    for j in nb.prange(nn):
+        ge = xs[j] + row_e[j]
+        gi = ys[j] + row_i[j]
+        row_e[j] = 0.0
+        row_i[j] = 0.0
+        vo = vs[j]
+        geh, gih = ge * peh, gi * pih
+        k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
+        va = vo + 0.5 * dt * k1
+        k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+        va = vo + 0.5 * dt * k2
+        k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+        va = vo + dt * k3
+        k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
+        vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+        xs[j] = ge * pe
+        ys[j] = gi * pi
 
 
 def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
@@ -292,6 +307,7 @@ _generic_s, _generic_p = _twins(_generic_block)
 # raises, i.e. an early exit that blocks vectorisation); a zero total conductance gives a non-finite V,
 # reported as such by the run loop.
 _cond_s, _cond_p = _twins(_cond_block, error_model="numpy")
+_cond_rk4_s, _cond_rk4_p = _twins(_cond_rk4_block, error_model="numpy")
 _delta_s, _delta_p = _twins(_delta_block)
 
 
@@ -359,7 +375,8 @@ def _run_py(
     counters,
 ):
     """Steps n0..n1-1. counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
-    [4] step, [5] input spikes. Returns the (possibly grown) spike arrays."""
+    [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done)."""
+    n_neu = v.shape[0]
     L, ncol = inbuf.shape
     flat = inbuf.reshape(L * ncol)  # a view
     nch = pch_node.shape[0]
@@ -367,20 +384,24 @@ def _run_py(
     fired_w = fired.view(np.uint64)  # fired is allocated with a length that is a multiple of 8
     for n in range(n0, n1):
         slot = n % L
-        if rec_every > 0 and n % rec_every == 0:
-            r = n // rec_every
-            for j in range(nrec):
-                rec_v[r, j] = v[rec_ids[j]]
-                rec_x[r, j] = x[rec_ids[j]]
-        # explicit input spikes of this step
-        e = ev_pos[0]
-        while e < ev_step.shape[0] and ev_step[e] < n:
-            e += 1
-        while e < ev_step.shape[0] and ev_step[e] == n:
-            counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
-            counters[5] += 1
-            e += 1
-        ev_pos[0] = e
+        if counters[0] + n_neu > spk_step.shape[0]:  # room for every neuron to spike in this step
+            counters[6] = n  # the caller grows the spike arrays and resumes at step n
+            return
+        if HAS_REC:
+            if rec_every > 0 and n % rec_every == 0:
+                r = n // rec_every
+                for j in range(nrec):
+                    rec_v[r, j] = v[rec_ids[j]]
+                    rec_x[r, j] = x[rec_ids[j]]
+        if HAS_EVENTS:  # explicit input spikes of this step
+            e = ev_pos[0]
+            while e < ev_step.shape[0] and ev_step[e] < n:
+                e += 1
+            while e < ev_step.shape[0] and ev_step[e] == n:
+                counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+                counters[5] += 1
+                e += 1
+            ev_pos[0] = e
         # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
         if HAS_POISSON:
             if pch_big.shape[0] > 0:
@@ -422,11 +443,17 @@ def _run_py(
             # HAS_* and PAR are constants of each specialisation (get_run_steps): Numba prunes the
             # branches of absent models before typing, so their blocks are never compiled
             if HAS_COND:
-                if kind == KIND_COND:
+                if kind == KIND_COND and p[13] == 0.0:
                     if PAR:
                         _cond_p(off, nn, p, v, x, y, ref, fired, inbuf, slot)
                     else:
                         _cond_s(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+            if HAS_COND_RK4:
+                if kind == KIND_COND and p[13] != 0.0:
+                    if PAR:
+                        _cond_rk4_p(off, nn, p, v, x, y, ref, fired, inbuf, slot)
+                    else:
+                        _cond_rk4_s(off, nn, p, v, x, y, ref, fired, inbuf, slot)
             if HAS_DELTA:
                 if kind == KIND_DELTA:
                     if PAR:
@@ -451,36 +478,39 @@ def _run_py(
                         counters[2] = 1
                         counters[3] = i
                         counters[4] = n
-                        return spk_step, spk_id
+                        return
                     c = counters[0]
-                    if c == spk_step.shape[0]:
-                        spk_step, spk_id = grow_pair(spk_step, spk_id)
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1
                     counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
-    return spk_step, spk_id
+    counters[6] = -1
 
 
 # Defaults of the specialisation constants (the module-level _run_py itself is never compiled).
-PAR = HAS_COND = HAS_DELTA = HAS_GENERIC = HAS_POISSON = True
+PAR = HAS_COND = HAS_COND_RK4 = HAS_DELTA = HAS_GENERIC = HAS_POISSON = HAS_REC = HAS_EVENTS = True
 _KERNELS: dict = {}
 
 
-def get_run_steps(parallel: bool, kinds, poisson: bool):
+def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, record: bool):
     """The run loop specialised for one network: serial or parallel blocks, only the model kinds in
-    ``kinds`` and the Poisson channel draw only when there are channels.
+    ``kinds`` (and only the CondExpLIF methods of the parameter ``rows``), the Poisson channel draw,
+    the explicit input spikes and the recording only when the network has them.
 
     Each specialisation is a copy of :func:`_run_py` with its own name and its own constants, so it has
     its own entry in Numba's disk cache, and a cold start compiles only what the network uses (the
     parallel blocks are the most expensive to compile)."""
-    kinds = {int(k) for k in kinds}
+    kinds = [int(k) for k in kinds]
+    cond = [bool(r[13] != 0.0) for r, k in zip(rows, kinds) if k == KIND_COND]
     flags = dict(
         PAR=bool(parallel),
-        HAS_COND=KIND_COND in kinds,
+        HAS_COND=False in cond,
+        HAS_COND_RK4=True in cond,
         HAS_DELTA=KIND_DELTA in kinds,
-        HAS_GENERIC=bool(kinds - {KIND_COND, KIND_DELTA}),
+        HAS_GENERIC=bool(set(kinds) - {KIND_COND, KIND_DELTA}),
         HAS_POISSON=bool(poisson),
+        HAS_EVENTS=bool(events),
+        HAS_REC=bool(record),
     )
     key = tuple(flags.values())
     k = _KERNELS.get(key)

@@ -388,7 +388,14 @@ def simulate_point(
     counters = np.zeros(8, dtype=np.int64)
     ev_pos = np.zeros(1, dtype=np.int64)
     parallel = (threads is None or threads > 1) and n >= _PARALLEL_MIN_NEURONS
-    kernel = K.get_run_steps(parallel, set(c.pop_kind.tolist()), c.pch_node.size > 0)
+    kernel = K.get_run_steps(
+        parallel,
+        c.pp,
+        c.pop_kind.tolist(),
+        poisson=c.pch_node.size > 0,
+        events=c.ev_step.size > 0,
+        record=rec_ids.size > 0,
+    )
     t_compile = time.perf_counter() - t0
 
     old_threads = numba.get_num_threads()
@@ -401,7 +408,7 @@ def simulate_point(
         while done < c.n_steps:
             n1 = min(c.n_steps, done + chunk)
             ts = time.perf_counter()
-            spk_step, spk_id = kernel(
+            kernel(
                 done,
                 n1,
                 c.seed,
@@ -450,8 +457,12 @@ def simulate_point(
             if counters[2]:
                 done = int(counters[4])
                 break
-            done = n1
-            per_step = (time.perf_counter() - ts) / chunk
+            stop = int(counters[6])
+            if stop >= 0:  # the spike arrays ran short at the start of step `stop`: double, resume there
+                spk_step = np.concatenate([spk_step, np.empty_like(spk_step)])
+                spk_id = np.concatenate([spk_id, np.empty_like(spk_id)])
+            steps, done = (stop if stop >= 0 else n1) - done, (stop if stop >= 0 else n1)
+            per_step = (time.perf_counter() - ts) / max(1, steps)
             chunk = int(min(max(1, 0.2 / max(per_step, 1e-9)), 1_000_000))
             remaining = (c.n_steps - done) * per_step
             show = progress if progress is not None else (remaining > 2.0 and sys.stderr.isatty())
