@@ -286,3 +286,49 @@ def test_non_finite_state_stops():
     net.add_population(soen.Population("a", 1, neuron=models.I(i_offset_nA=1e308, r_mV_per_ms_nA=1e10)))
     with pytest.raises(FloatingPointError, match="non-finite"):
         soen.simulate(net, MS, dt_ns=DT * MS)
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_poisson_channels_deliver_the_reference_counts(monkeypatch, parallel):
+    """Every Poisson channel path of the kernel — table draw (λ = 0.05 and 2 per step), the normal
+    approximation (λ = 800 per step), one target per channel (direct delivery) and two targets (the CSR
+    loop), serial and parallel — delivers exactly the counts of ``soen._rng.poisson`` keyed by
+    (seed, poisson_input, source ≪ 32 | channel, step): integrators sum them, weighted."""
+    import numba
+
+    from soen import _rng
+    from soen.engine import point
+
+    if parallel:
+        monkeypatch.setattr(point, "_PARALLEL_MIN_NEURONS", 1)
+    n_steps, seed = 300, 7
+    rates = {"low": 500.0, "mid": 20000.0, "big": 8e6}  # Hz; λ = rate · 0.1 ms
+    net = soen.Network()
+    net.add_population(soen.Population("a", 30, neuron=models.I(r_mV_per_ms_nA=1.0 / DT)))
+    for s, (name, rate) in enumerate(rates.items()):
+        net.add_source(soen.PoissonSource(name, n=10, rate_hz=rate))
+        net.connect(name, "a", soen.FromList(np.arange(10), np.arange(10) + 10 * s), weight=0.5)
+    # the "mid" channels also reach a second neuron (two connections: the CSR path)
+    net.connect("mid", "a", soen.FromList(np.arange(10), (np.arange(10) + 3) % 10), weight=0.25)
+    r = soen.simulate(
+        net, n_steps * DT * MS, dt_ns=DT * MS, seed=seed, record=("a", None, "v"),
+        record_every_ns=n_steps * DT * MS / 2, threads=2 if parallel else 1,
+    )
+    assert r.metadata["parallel"] == (parallel and numba.config.NUMBA_NUM_THREADS > 1)
+    counts = {
+        name: np.array(
+            [[_rng.poisson(rate * DT * 1e-3, seed, 1, (s << 32) | c, n) for n in range(n_steps)] for c in range(10)]
+        )
+        for s, (name, rate) in enumerate(rates.items())
+    }
+    expected = np.concatenate([0.5 * counts[k].sum(axis=1) for k in rates])
+    expected[:10] += 0.25 * counts["mid"].sum(axis=1)[(np.arange(10) - 3) % 10]
+    # v after n_steps steps: a run one step longer samples it at step n_steps (before that step's inputs)
+    r_end = soen.simulate(
+        net, (n_steps + 1) * DT * MS, dt_ns=DT * MS, seed=seed, record=("a", None, "v"),
+        record_every_ns=n_steps * DT * MS, threads=2 if parallel else 1,
+    )
+    v_end = r_end.traces_s[1]
+    np.testing.assert_allclose(v_end, expected, rtol=1e-12)
+    assert counts["low"].sum() > 50 and abs(counts["big"].mean() / 800.0 - 1) < 0.01
+    assert r.counts["input_spikes"] == sum(int(c[:, : n_steps].sum()) for c in counts.values())
