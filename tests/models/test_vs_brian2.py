@@ -41,6 +41,11 @@ def _job():
         ),
         coba=dict(I_e_pA=120.0, w_exc_nS=6.0, w_inh_nS=67.0, exc_ms=exc, inh_ms=inh, delay_ms=1.0),
         delta=dict(J_mV=2.5, times_ms=delta, delay_ms=1.5),
+        cuba=dict(
+            tau_syn_ms=5.0, tau_mem_ms=10.0, r_MOhm=2.0, w_in=1.5, i_nA=7.0, v_leak_mV=-1.0,
+            v_th_mV=15.0, v_reset_mV=0.0, t_ref_ms=0.0,
+        ),
+        **{"if": dict(r_mV_per_ms_nA=0.7, i_nA=3.0, v_th_mV=10.0, v_reset_mV=-2.0, t_ref_ms=1.5)},
     )
 
 
@@ -79,6 +84,31 @@ def _soen(job):
     net.add_source(soen.SpikeSource("s", times_ns=[np.asarray(p["times_ms"]) * MS]))
     net.connect("s", "a", soen.OneToOne(), weight=p["J_mV"], delay_ns=p["delay_ms"] * MS)
     out["delta"] = soen.simulate(net, job["duration_ms"] * MS, dt_ns=dt_ns).spike_times_ns / MS
+    p = job["cuba"]
+    cuba = models.CubaLIF(
+        p["tau_syn_ms"],
+        p["tau_mem_ms"],
+        r_MOhm=p["r_MOhm"],
+        w_in=p["w_in"],
+        i_offset_nA=p["i_nA"],
+        v_leak_mV=p["v_leak_mV"],
+        v_threshold_mV=p["v_th_mV"],
+        v_reset_mV=p["v_reset_mV"],
+        t_ref_ms=p["t_ref_ms"],
+        v_init_mV=p["v_leak_mV"],
+    )
+    p = job["if"]
+    if_ = models.IF(
+        r_mV_per_ms_nA=p["r_mV_per_ms_nA"],
+        i_offset_nA=p["i_nA"],
+        v_threshold_mV=p["v_th_mV"],
+        v_reset_mV=p["v_reset_mV"],
+        t_ref_ms=p["t_ref_ms"],
+    )
+    for key, model in (("cuba", cuba), ("if", if_)):
+        net = soen.Network()
+        net.add_population(soen.Population("a", 1, neuron=model))
+        out[key] = soen.simulate(net, job["duration_ms"] * MS, dt_ns=dt_ns).spike_times_ns / MS
     return out
 
 
@@ -103,7 +133,7 @@ def test_single_neurons_match_brian2():
     assert proc.returncode == 0, proc.stderr[-3000:]
     ref = json.loads(proc.stdout.strip().splitlines()[-1])
     mine = _soen(job)
-    for key in ("lif", "coba", "delta"):
+    for key in ("lif", "coba", "delta", "cuba", "if"):
         b = np.round(np.asarray(ref[key]) / DT).astype(int) + 1  # Brian2 stamp + one step = soen stamp
         s = np.round(mine[key] / DT).astype(int)
         assert s.size > 3, key
