@@ -231,7 +231,9 @@ def simulate(
     parallel = (threads is None or threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
     from soen.engine import cpu
 
-    kernel = cpu.run_steps_parallel if parallel else cpu.run_steps_serial
+    kernel = cpu.get_kernel(
+        parallel, heun=INTEGRATORS[integrator] != 0, noisy=noise_amp.size > 0, photonic=photonic
+    )
     writer = None
     if output is not None:
         from soen.io.network_io import network_to_dict

@@ -7,7 +7,19 @@ import types
 import numba as nb
 import numpy as np
 
-__all__ = ["twins", "grow_pair"]
+__all__ = ["twins", "grow_pair", "specialise"]
+
+
+def _copy(f, name: str, constants: dict | None = None):
+    """``f`` under another name, with some module globals replaced by ``constants``."""
+    glob = f.__globals__
+    if constants:
+        glob = dict(glob)
+        glob.update(constants)
+    g = types.FunctionType(f.__code__, glob, name, f.__defaults__, f.__closure__)
+    g.__qualname__ = name
+    g.__doc__ = f.__doc__
+    return g
 
 
 def twins(f, **options):
@@ -17,10 +29,28 @@ def twins(f, **options):
     two dispatchers of one function share one cache entry, each compilation overwrites the other's,
     and the serial path can load the parallel code (a gufunc launched through the threading layer,
     slower with one thread). The parallel twin is therefore a copy of ``f`` under its own name."""
-    g = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_par", f.__defaults__, f.__closure__)
-    g.__qualname__ = f.__qualname__ + "_par"
-    g.__doc__ = f.__doc__
+    g = _copy(f, f.__name__ + "_par")
     return nb.njit(cache=True, **options)(f), nb.njit(cache=True, parallel=True, **options)(g)
+
+
+_SPECIALISED: dict = {}
+
+
+def specialise(f, constants: dict, **options):
+    """``f`` compiled with the module globals named in ``constants`` (booleans) fixed to those values.
+
+    Numba reads globals as compile-time constants and prunes the branches they decide before typing,
+    so a kernel written with ``if HAS_X:`` blocks compiles only the blocks its network needs (cold
+    starts compile less; the serial kernel never compiles the parallel blocks). Each specialisation is
+    a copy of ``f`` with a name that encodes the constants, hence its own entry in Numba's disk cache.
+    ``options`` go to ``numba.njit`` (``parallel=True`` for a prange kernel)."""
+    key = (f, tuple(sorted(constants.items())), repr(sorted(options.items())))  # (options may hold sets)
+    k = _SPECIALISED.get(key)
+    if k is None:
+        tag = "".join("1" if v else "0" for _, v in sorted(constants.items()))
+        name = f"{f.__name__}_{tag}" + ("_par" if options.get("parallel") else "")
+        k = _SPECIALISED[key] = nb.njit(cache=True, **options)(_copy(f, name, constants))
+    return k
 
 
 @nb.njit(cache=True)

@@ -22,10 +22,10 @@ the ring therefore happen in the same order for any thread count, and results ar
 from __future__ import annotations
 
 import math
-import types
 
 import numba as nb
 
+from ._jit import specialise
 from ._jit import twins as _twins
 import numpy as np
 
@@ -489,39 +489,29 @@ def _run_py(
 
 # Defaults of the specialisation constants (the module-level _run_py itself is never compiled).
 PAR = HAS_COND = HAS_COND_RK4 = HAS_DELTA = HAS_GENERIC = HAS_POISSON = HAS_REC = HAS_EVENTS = True
-_KERNELS: dict = {}
 
 
 def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, record: bool):
-    """The run loop specialised for one network: serial or parallel blocks, only the model kinds in
-    ``kinds`` (and only the CondExpLIF methods of the parameter ``rows``), the Poisson channel draw,
-    the explicit input spikes and the recording only when the network has them.
-
-    Each specialisation is a copy of :func:`_run_py` with its own name and its own constants, so it has
-    its own entry in Numba's disk cache, and a cold start compiles only what the network uses (the
-    parallel blocks are the most expensive to compile)."""
+    """The run loop specialised for one network (:func:`soen.engine._jit.specialise`): serial or
+    parallel blocks, only the model kinds in ``kinds`` (and only the CondExpLIF methods of the parameter
+    ``rows``), the Poisson channel draw, the explicit input spikes and the recording only when the
+    network has them. A cold start compiles only what the network uses (the parallel blocks are the
+    most expensive to compile)."""
     kinds = [int(k) for k in kinds]
     cond = [bool(r[13] != 0.0) for r, k in zip(rows, kinds) if k == KIND_COND]
-    flags = dict(
-        PAR=bool(parallel),
-        HAS_COND=False in cond,
-        HAS_COND_RK4=True in cond,
-        HAS_DELTA=KIND_DELTA in kinds,
-        HAS_GENERIC=bool(set(kinds) - {KIND_COND, KIND_DELTA}),
-        HAS_POISSON=bool(poisson),
-        HAS_EVENTS=bool(events),
-        HAS_REC=bool(record),
+    return specialise(
+        _run_py,
+        dict(
+            PAR=bool(parallel),
+            HAS_COND=False in cond,
+            HAS_COND_RK4=True in cond,
+            HAS_DELTA=KIND_DELTA in kinds,
+            HAS_GENERIC=bool(set(kinds) - {KIND_COND, KIND_DELTA}),
+            HAS_POISSON=bool(poisson),
+            HAS_EVENTS=bool(events),
+            HAS_REC=bool(record),
+        ),
     )
-    key = tuple(flags.values())
-    k = _KERNELS.get(key)
-    if k is None:
-        name = "_run_" + "".join("1" if f else "0" for f in key)
-        g = dict(globals())
-        g.update(flags)
-        f = types.FunctionType(_run_py.__code__, g, name, _run_py.__defaults__, _run_py.__closure__)
-        f.__qualname__ = name
-        k = _KERNELS[key] = nb.njit(cache=True)(f)
-    return k
 
 
 @nb.njit(cache=True)

@@ -35,7 +35,7 @@ import numpy as np
 
 from soen._rng import exponential, normal, poisson
 
-from ._jit import grow_pair, twins
+from ._jit import grow_pair, specialise
 from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
@@ -47,13 +47,22 @@ STREAM_THERMAL = 11
 
 
 @nb.njit(cache=True)
+def _grow_ring(ring, cap):
+    """A copy of ``ring`` with ``cap`` columns per slot (explicit loops: a 2-D slice assignment costs
+    seconds of extra Numba compilation)."""
+    bigger = np.empty((ring.shape[0], cap), dtype=ring.dtype)
+    for a in range(ring.shape[0]):
+        for b in range(ring.shape[1]):
+            bigger[a, b] = ring[a, b]
+    return bigger
+
+
+@nb.njit(cache=True)
 def _push(ring, ring_n, slot, value):
     """Append ``value`` to ring slot ``slot``; grow the ring (doubling) when full. Returns the ring."""
     c = ring_n[slot]
     if c == ring.shape[1]:
-        bigger = np.empty((ring.shape[0], 2 * ring.shape[1]), dtype=ring.dtype)
-        bigger[:, : ring.shape[1]] = ring
-        ring = bigger
+        ring = _grow_ring(ring, 2 * ring.shape[1])
     ring[slot, c] = value
     ring_n[slot] = c + 1
     return ring
@@ -68,22 +77,20 @@ def _reserve(ring, ring_n, extra):
         return ring
     while cap < need:
         cap *= 2
-    bigger = np.empty((ring.shape[0], cap), dtype=ring.dtype)
-    bigger[:, : ring.shape[1]] = ring
-    return bigger
+    return _grow_ring(ring, cap)
 
 
-@nb.njit(cache=True)
-def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, seed,
-          node_count, counters):
-    """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring (maybe regrown)."""
+def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, seed,
+             node_count, counters):
+    """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring (maybe regrown).
+    Compiled twice (``PHOTONIC`` constant): without links the photon draws are not compiled at all."""
     L = ring.shape[0]
     ring = _reserve(ring, ring_n, out_ptr[node + 1] - out_ptr[node])
     cnt = node_count[node]
     node_count[node] = cnt + 1
     for e in range(out_ptr[node], out_ptr[node + 1]):
         d = out_delay[e]
-        if photonic:
+        if PHOTONIC:
             mu = out_mu[e]
             if mu < 1e300:
                 k = poisson(mu, seed, STREAM_PHOTON, e, cnt)
@@ -107,6 +114,11 @@ def _emit(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, 
         ring[slot, ring_n[slot]] = e
         ring_n[slot] += 1
     return ring
+
+
+PHOTONIC = True
+_emit_plain = specialise(_emit_py, dict(PHOTONIC=False))
+_emit_photonic = specialise(_emit_py, dict(PHOTONIC=True))
 
 
 @nb.njit(cache=True, inline="always")
@@ -175,14 +187,17 @@ def _run_steps_py(
     L = ring.shape[0]
     K = pend.shape[1]
     n_src = src_step.shape[0]
-    noisy = noise_amp.shape[0] > 0
     s_home = s  # the caller's state array: the final state is copied back into it if needed
     for n in range(n0, n1):
         # 1. input spikes at step n
         p = src_pos[0]
         while p < n_src and src_step[p] == n:
-            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
-                         em_tau, seed, node_count, counters)
+            if PHOTONIC:
+                ring = _emit_photonic(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu,
+                                      out_jit, em_tau, seed, node_count, counters)
+            else:
+                ring = _emit_plain(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu,
+                                   out_jit, em_tau, seed, node_count, counters)
             p += 1
         src_pos[0] = p
         # dark counts of step n go straight to their synapses
@@ -201,7 +216,7 @@ def _run_steps_py(
         # 3. dendrites (Jacobi: every dendrite reads the currents of step n)
         nxt = (n + 1) % K
         nbad = 0
-        if method == 0:
+        if not HEUN:  # a constant of each specialisation (get_kernel): the other scheme is not compiled
             for d in nb.prange(n_dend):
                 f = d_offset[d]
                 for c in range(ch_ptr[d], ch_ptr[d + 1]):
@@ -218,7 +233,7 @@ def _run_steps_py(
                 sd = s[d]
                 g = rate(f, d_bias[d] - sd, tab)
                 sn = sd + d_hb[d] * g - d_ahb[d] * sd
-                if noisy:
+                if NOISY:
                     sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
                 s_new[d] = sn
                 fluxons[d] += g
@@ -253,7 +268,7 @@ def _run_steps_py(
                 g2 = rate(f, d_bias[d] - sp, tab)
                 k2 = d_hb[d] * g2 - d_ahb[d] * sp
                 sn = s[d] + 0.5 * (k1[d] + k2)
-                if noisy:  # additive noise: the same increment in predictor-free Euler–Heun form
+                if NOISY:  # additive noise: the same increment in predictor-free Euler–Heun form
                     sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
                 k1[d] = sn
                 fluxons[d] += 0.5 * (gbuf[d] + g2)
@@ -300,8 +315,12 @@ def _run_steps_py(
             s[nr_soma[i]] = 0.0
             ref_until[i] = m + nr_ref_steps[i]
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
-            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau,
-                         seed, node_count, counters)
+            if PHOTONIC:
+                ring = _emit_photonic(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
+                                      em_tau, seed, node_count, counters)
+            else:
+                ring = _emit_plain(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
+                                   em_tau, seed, node_count, counters)
     if s.ctypes.data != s_home.ctypes.data:
         for d in nb.prange(n_dend):
             s_home[d] = s[d]
@@ -310,6 +329,19 @@ def _run_steps_py(
 
 # fast-math without 'nnan'/'ninf', so that the non-finite check survives
 _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
-# two compilations of one function: twins() gives the parallel copy its own name, because Numba's disk
-# cache does not key entries by compile options (the serial path could otherwise load parallel code)
-run_steps_serial, run_steps_parallel = twins(_run_steps_py, fastmath=_FASTMATH)
+# defaults of the specialisation constants (the module-level _run_steps_py itself is never compiled)
+HEUN = NOISY = True
+
+
+def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool):
+    """The step kernel for one run: serial or parallel (each under its own name in Numba's disk cache,
+    which does not key entries by compile options), with only the integrator used (Euler: one parallel
+    loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
+    with photonic links (:func:`soen.engine._jit.specialise`). ``method`` must agree with ``heun``
+    (0 = Euler) and the ``photonic`` argument of the kernel with ``photonic``."""
+    return specialise(
+        _run_steps_py,
+        dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic)),
+        fastmath=_FASTMATH,
+        parallel=bool(parallel),
+    )
