@@ -13,7 +13,7 @@ nir = pytest.importorskip("nir")
 import soen  # noqa: E402
 from soen import models  # noqa: E402
 from soen.engine.point import simulate_point  # noqa: E402
-from soen.io.nir import from_nir, to_nir  # noqa: E402
+from soen.io.nir import NIRExportWarning, from_nir, to_nir  # noqa: E402
 
 FIX = pathlib.Path(__file__).parent.parent / "fixtures"
 MS = 1e6
@@ -153,9 +153,8 @@ def _dense(net, seed=0):
 
 def test_round_trip_preserves_parameters_and_dynamics(tmp_path):
     net = _net()
-    with pytest.raises(ValueError, match=r"population 'a' \(LIF\): t_ref_ms=0\.3 ms .*drop_refractory=True"):
-        to_nir(net, seed=5)
-    g = to_nir(net, seed=5, drop_refractory=True)  # kept in the metadata read back below
+    with pytest.warns(NIRExportWarning, match=r"population 'a' \(LIF\): t_ref_ms=0\.3 ms .*kept in the soen metadata"):
+        g = to_nir(net, seed=5)  # t_ref is kept in the metadata read back below
     path = tmp_path / "net.nir"
     nir.write(path, g)
     imp = from_nir(nir.read(path), dt=1e-4)
@@ -299,8 +298,10 @@ def test_export_refusals_for_offset_and_refractoriness():
     net = soen.Network()
     net.add_population(soen.Population("x", 2, neuron=models.IF(t_ref_ms=1.0)))
     with pytest.raises(ValueError, match=r"population 'x' \(IF\): t_ref_ms=1 ms has no NIR equivalent"):
-        to_nir(net)
-    g = to_nir(net, drop_refractory=True)
+        to_nir(net, refractory="error")
+    with pytest.raises(ValueError, match="refractory must be"):
+        to_nir(net, refractory="ignore")
+    g = to_nir(net, refractory="drop")  # no warning (warnings are errors in this suite)
     assert g.nodes["x"].metadata["soen"]["dropped"] == "t_ref_ms"
     m = from_nir(g, dt=1e-4).network.populations["x"].neuron
     assert m.t_ref_ms == 1.0  # back from the metadata

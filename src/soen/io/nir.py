@@ -38,12 +38,15 @@ Threshold (populations). Delays become connection delays (rounded to the step).
 :func:`to_nir` exports a network of NIR-family point models (LIF, CubaLIF, LI, IF, I, Threshold) in
 NIR parameters that any NIR reader simulates the same way (a constant input ``i_offset_nA`` becomes
 v_leak + R·i_offset for LIF/LI, θ − i_offset for Threshold, an Affine bias in front of CubaLIF/IF/I; a
-refractory period, which NIR lacks, is refused unless ``drop_refractory=True``), and with every soen
+refractory period, which NIR lacks, is exported without it for other readers with a
+:class:`NIRExportWarning`, or refused with ``refractory="error"``), and with every soen
 parameter in node metadata, read back by :func:`from_nir` so that a round trip restores the network
 exactly. Conductance-based and delta-current models and SOEN neurons are refused (ValueError says why).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import math
 from dataclasses import dataclass, field
@@ -54,7 +57,7 @@ import soen
 from soen import models as M
 from soen.model.network import FromList, Network, Normal, Population, SpikeSource, Uniform
 
-__all__ = ["from_nir", "to_nir", "NIRNetwork", "PRESETS"]
+__all__ = ["from_nir", "to_nir", "NIRNetwork", "NIRExportWarning", "PRESETS"]
 
 NS_PER_MS = 1e6
 PRESETS = {
@@ -810,7 +813,7 @@ _NO_NODE = (
 )
 
 
-def _nir_node(nir, model, n: int, ms: float, name: str, drop_refractory: bool):
+def _nir_node(nir, model, n: int, ms: float, name: str, refractory: str):
     """(NIR node, constant input left for an Affine bias or None) of one population.
 
     The constant input ``i_offset_nA`` is written into NIR parameters that a plain NIR reader
@@ -828,13 +831,16 @@ def _nir_node(nir, model, n: int, ms: float, name: str, drop_refractory: bool):
         )
     full = lambda v: np.full(n, float(v))  # noqa: E731
     t_ref = float(getattr(model, "t_ref_ms", 0.0))
-    if t_ref > 0 and not drop_refractory:
-        raise ValueError(
+    if t_ref > 0 and refractory != "drop":
+        msg = (
             f"population {name!r} ({type(model).__name__}): t_ref_ms={t_ref:g} ms has no NIR "
             f"equivalent (NIR neurons have no refractory period), so another NIR reader would simulate "
-            f"a different network; pass to_nir(..., drop_refractory=True) to export it without the "
-            f"refractory period (kept in the soen metadata, which soen's from_nir reads back)"
+            f"a different network; it is kept in the soen metadata, which soen's from_nir reads back "
+            f"(to_nir(..., refractory='drop') exports without this warning, refractory='error' refuses)"
         )
+        if refractory == "error":
+            raise ValueError(msg)
+        warnings.warn(msg, NIRExportWarning, stacklevel=3)
     off = np.broadcast_to(np.asarray(getattr(model, "i_offset_nA", 0.0), dtype=float), (n,))
     params = {k: _meta_value(v) for k, v in model.params().items()}
     soen_meta = {"model": type(model).__name__, "params": params}
@@ -890,7 +896,11 @@ def _nir_node(nir, model, n: int, ms: float, name: str, drop_refractory: bool):
     return node, bias
 
 
-def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0, drop_refractory: bool = False):
+class NIRExportWarning(UserWarning):
+    """A part of the exported network that NIR cannot express (it is kept in the soen metadata)."""
+
+
+def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0, refractory: str = "warn"):
     """Export a network of NIR-family point models to a ``nir.NIRGraph``.
 
     Populations become LIF/CubaLIF/LI/IF/I/Threshold nodes (parameters per neuron, times in
@@ -904,7 +914,9 @@ def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0, drop_re
     an Affine node ``"<population>__offset"`` (identity weight, bias = i_offset) through which all
     their incoming edges pass (exact: NIR adds the bias to the input in every step; such a
     population needs an incoming projection). A refractory period (``t_ref_ms`` > 0) has no NIR
-    equivalent and is refused unless ``drop_refractory=True``, which exports the neurons without it.
+    equivalent: ``refractory="warn"`` (default) exports the neurons without it for other readers and
+    warns (:class:`NIRExportWarning`), ``"drop"`` does so silently, ``"error"`` refuses (ValueError); it
+    stays in the soen metadata in every case, so soen's round trip keeps it.
 
     Every soen parameter, as given, is also kept in node metadata (``metadata["soen"]``), and the
     graph metadata records ``propagation="next_step"`` (soen's causal semantics), for :func:`from_nir`
@@ -915,19 +927,21 @@ def to_nir(network: Network, *, seed: int = 0, time_unit_s: float = 1.0, drop_re
     Raises
     ------
     ValueError : SOEN neurons, CondExpLIF/DeltaLIF, a projection with differing delays, a refractory
-        period without ``drop_refractory=True``, a CubaLIF/IF/I population with ``i_offset_nA`` but
-        no incoming projection.
+        period with ``refractory="error"``, a CubaLIF/IF/I population with ``i_offset_nA`` but no
+        incoming projection, an unknown ``refractory``.
     """
     nir = _nir()
     from soen.engine.point import resolve_projection
 
     if not isinstance(network, Network):
         raise TypeError(f"to_nir expects a soen.Network, got {type(network).__name__}")
+    if refractory not in ("warn", "drop", "error"):
+        raise ValueError(f"to_nir: refractory must be 'warn', 'drop' or 'error', got {refractory!r}")
     ms = time_unit_s * 1e3
     nodes, edges = {}, []
     entry = {}  # population -> the node its incoming edges go to
     for name, pop in network.populations.items():
-        nodes[name], bias = _nir_node(nir, pop.neuron, pop.n, ms, name, drop_refractory)
+        nodes[name], bias = _nir_node(nir, pop.neuron, pop.n, ms, name, refractory)
         entry[name] = name
         if bias is not None:
             on = f"{name}__offset"
