@@ -173,3 +173,27 @@ def test_thermal_noise_gives_the_equipartition_variance():
     again = soen.simulate(net, 200.0, seed=9, table=TABLE, hardware=hw, record=("n", None, "soma"),
                           record_every_ns=200.0 - 0.1)
     np.testing.assert_array_equal(res.traces_s, again.traces_s)
+
+
+def test_fan_in_bound_lets_excitation_and_inhibition_offset():
+    """The bound is on the reachable range of the applied flux (each synapse w·A with A = ½): excitation
+    up to +0.4 Φ0 and inhibition down to −0.4 Φ0 on one soma stay inside ±½ (no warning), although
+    Σ|w|A = 0.8; more excitation (+0.6) does warn, and so does more inhibition (−0.6)."""
+    import warnings
+
+    def net(w_exc, n_exc, w_inh, n_inh):
+        nt = soen.Network()
+        nt.add_population("n", 1, soen.point_neuron())
+        nt.add_source(soen.RegularSource("e", n_exc, period_ns=50.0))
+        nt.add_source(soen.RegularSource("i", n_inh, period_ns=50.0))
+        nt.connect("e", "n", soen.AllToAll(), weight=w_exc)
+        nt.connect("i", "n", soen.AllToAll(), weight=w_inh)
+        return nt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", soen.FanInWarning)
+        soen.simulate(net(0.4, 2, -0.4, 2), 10.0, table=TABLE)
+    with pytest.warns(soen.FanInWarning, match=r"1 of 2 dendrites .* 0\.6 Φ0 on n\[0\]\.soma"):
+        soen.simulate(net(0.4, 3, -0.4, 2), 10.0, table=TABLE)
+    with pytest.warns(soen.FanInWarning, match=r"0\.6 Φ0"):
+        soen.simulate(net(0.4, 1, -0.4, 3), 10.0, table=TABLE)

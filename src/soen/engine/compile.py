@@ -186,20 +186,31 @@ def refractory_coupling(soma, table) -> float:
 
 
 def _check_fan_in(sy_dend, sy_w, sy_A, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends) -> None:
-    """Warn (:class:`FanInWarning`) when a dendrite's inputs can exceed Φ0/2 of applied flux.
+    """Warn (:class:`FanInWarning`) when a dendrite's inputs can drive its applied flux beyond ±Φ0/2.
 
-    Bound per dendrite: |φ_offset| + Σ_syn |w| A + Σ_couplings |J| s_max, with s_max = i_b − i_c(½) of
-    the source dendrite (its largest possible current). Refractory feedback is excluded.
+    Each input contributes with its sign: a synapse w·φ_spd with φ_spd in [0, A], a coupling J·s with
+    s in [0, s_max], s_max = i_b − i_c(½) of the source dendrite (its largest possible current). The
+    applied flux therefore stays within [φ_offset + Σ negative maxima, φ_offset + Σ positive maxima];
+    the warning fires when either end leaves [−½, ½], where the folded SQUID response turns back
+    (PS21a's fan-in limit). Excitation and inhibition that cannot act at once in the same direction do
+    not add up, unlike a bound on Σ|contributions|. Refractory feedback is excluded. (Not checked here:
+    inhibition that takes φ below −φ_th drives the SQUID again, since g depends on |φ|.)
     """
     n_dend = d_arr.shape[0]
-    flux = np.abs(d_arr[:, 3]).copy()
-    np.add.at(flux, sy_dend, np.abs(sy_w * sy_A))
+    hi = d_arr[:, 3].copy()  # φ_offset + the positive maxima
+    lo = d_arr[:, 3].copy()  # φ_offset + the negative maxima
+    syn = sy_w * sy_A
+    np.add.at(hi, sy_dend, np.maximum(syn, 0.0))
+    np.add.at(lo, sy_dend, np.minimum(syn, 0.0))
     ic_half = float(np.asarray(table.i_c(0.5))) if hasattr(table, "i_c") else 1.047
     s_max = np.maximum(d_arr[:, 2] - ic_half, 0.0)
     cp_a = np.asarray(cp, dtype=float).reshape(-1, 3)
     src = cp_a[:, 0].astype(np.int64)
     keep = ~np.isin(src, ref_dends)  # the refractory feedback is meant to be strong
-    np.add.at(flux, cp_a[keep, 1].astype(np.int64), np.abs(cp_a[keep, 2]) * s_max[src[keep]])
+    cpl = cp_a[keep, 2] * s_max[src[keep]]
+    np.add.at(hi, cp_a[keep, 1].astype(np.int64), np.maximum(cpl, 0.0))
+    np.add.at(lo, cp_a[keep, 1].astype(np.int64), np.minimum(cpl, 0.0))
+    flux = np.maximum(hi, -lo)  # the largest |applied flux| the inputs can reach
     over = np.flatnonzero(flux > 0.5 + 1e-9)
     if over.size:
         worst = int(over[np.argmax(flux[over])])

@@ -17,8 +17,9 @@ class FanInWarning(UserWarning):
     """A receiving loop can be driven beyond the monotonic half period of its SQUID (Φ0/2).
 
     The SQUID response is periodic in flux: past φ = ½ more input *lowers* the fluxon rate, so a
-    dendrite whose inputs can sum beyond ½ stops integrating monotonically (fan-in limit,
-    Primavera & Shainline, APL 119, 242601 (2021); PHYSICS.md §2).
+    dendrite whose inputs can drive its applied flux beyond ±½ (its excitatory maxima summed, or its
+    inhibitory ones) stops integrating monotonically (fan-in limit, Primavera & Shainline, APL 119,
+    242601 (2021); PHYSICS.md §2).
     """
 
 TWO_PI = 2.0 * math.pi
