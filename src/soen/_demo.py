@@ -1,4 +1,5 @@
-"""``soen demo``: a showcase network of SOEN loop neurons with dendritic trees, driven by Poisson light."""
+"""``soen demo``: a showcase network of SOEN loop neurons with dendritic trees, driven by Poisson light
+(excitatory and inhibitory trees, within the fan-in limit)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,29 @@ from pathlib import Path
 
 
 def build_demo_network(n_exc: int = 240, n_inh: int = 60):
-    """Excitatory neurons with a 3-then-9 dendritic tree, inhibitory point neurons, Poisson drive."""
-    import soen
+    """An excitatory–inhibitory network of SOEN neurons that respects the fan-in limit everywhere.
 
+    Both populations are 3-then-9 dendritic trees. Every coupling is J = ½ / (3 s_max), with
+    s_max = i_b − i_c(½) the largest loop current of a child: three children at their maximum apply
+    exactly Φ0/2 to their parent, never more (PS21a's fan-in limit; no ``FanInWarning``). Each leaf
+    receives one synapse of weight 1 (peak flux ½). Such a tree passes on strong activity only, so the
+    somas spike at s = 0.25 (instead of 0.5). Excitatory trees are driven by Poisson light on their nine
+    leaves; each inhibitory tree listens to nine excitatory neurons; each excitatory soma receives two
+    inhibitory synapses of weight −0.25 (down to −¼ Φ0), i.e. feedback inhibition."""
+    import soen
+    from soen.circuits.rate_table import default_table
+
+    dend = soen.Dendrite()
+    s_max = dend.bias - float(default_table().i_c(0.5))
+    J = 0.5 / (3 * s_max)
+    soma = soen.Soma(threshold=0.25)
     net = soen.Network()
-    net.add_population("exc", n_exc, soen.tree_neuron((3, 9), coupling=0.5))
-    net.add_population("inh", n_inh, soen.point_neuron())
+    net.add_population("exc", n_exc, soen.tree_neuron((3, 9), coupling=J, dendrite=dend, soma=soma))
+    net.add_population("inh", n_inh, soen.tree_neuron((3, 9), coupling=J, dendrite=dend, soma=soma))
     net.add_source(soen.PoissonSource("drive", n_exc, rate_hz=20e6))
     net.connect("drive", "exc", soen.FixedInDegree(9), weight=1.0, delay_ns=0.0)
-    net.connect("exc", "exc", soen.FixedProbability(0.05), weight=soen.Uniform(0.3, 0.9),
-                delay_ns=soen.Uniform(1.0, 5.0))
-    net.connect("exc", "inh", soen.FixedProbability(0.1), weight=0.6, delay_ns=2.0)
-    net.connect("inh", "exc", soen.FixedProbability(0.1), weight=-0.3, delay_ns=2.0, target="soma")
+    net.connect("exc", "inh", soen.FixedInDegree(9), weight=1.0, delay_ns=soen.Uniform(1.0, 5.0))
+    net.connect("inh", "exc", soen.FixedInDegree(2), weight=-0.25, delay_ns=2.0, target="soma")
     return net
 
 
@@ -42,7 +54,7 @@ def _figure(res, path: Path) -> None:
     ax_r, ax_s, ax_phi = fig.subplots(3, 1, height_ratios=(2, 1, 1))
     plot_raster(res, ax=ax_r)
     plot_traces(res, axes=(ax_s, ax_phi))
-    ax_s.axhline(0.5, color="k", ls=":", lw=0.8)  # the soma threshold
+    ax_s.axhline(0.25, color="k", ls=":", lw=0.8)  # the soma threshold of the demo network
     fig.savefig(path, dpi=110)
 
 
