@@ -255,11 +255,11 @@ def simulate(
 
     def run(n0, n1):
         a["ring"], st.spk_step, st.spk_id = kernel(
-            n0, n1, c.dt_ns, c.h_tau, INTEGRATORS[integrator], c.seed,
+            n0, n1, c.dt_ns, c.h_tau, c.seed,
             d_hb, d_ahb, c.d_bias, c.d_offset, c.cp_ptr, c.cp_src, c.cp_J, c.ch_ptr, c.ch_decay_r,
             c.ch_decay_f,
             c.sy_ch, c.sy_w, c.sy_type, c.st_A, c.st_ths_ns, c.st_e, c.st_tf_ns, c.st_dead_ns, c.st_hs_steps,
-            c.out_ptr, c.out_delay, photonic, out_mu, out_jit, c.emission_tau_steps, c.src_step,
+            c.out_ptr, c.out_delay, out_mu, out_jit, c.emission_tau_steps, c.src_step,
             c.src_node, c.dk_step, c.dk_syn,
             c.nr_soma, c.nr_ref_syn, c.nr_thresh, c.nr_ref_steps,
             noise_amp,

@@ -34,30 +34,30 @@ dt = job["dt_ms"] * ms
 T = job["duration_ms"] * ms
 out = {}
 
+def constant_drive(key, eqs, method, namespace, v0, refractory=True):
+    """One neuron under constant input: its spike times (ms) into out[key]. With ``refractory`` the
+    group holds v for job[key]["t_ref_ms"] + dt (Brian2 counts from its earlier stamp)."""
+    start_scope()
+    defaultclock.dt = dt
+    p = job[key]
+    extra = dict(refractory=(p["t_ref_ms"] + job["dt_ms"]) * ms) if refractory else {}
+    ns = dict(v_th=p["v_th_mV"] * mV, v_reset=p["v_reset_mV"] * mV, I0=p["i_nA"] * nA, **namespace)
+    G = NeuronGroup(1, eqs, threshold="v >= v_th", reset="v = v_reset", method=method, namespace=ns, **extra)
+    G.v = v0 * mV
+    M = SpikeMonitor(G)
+    Network(G, M).run(T)
+    out[key] = list(np.asarray(M.t / ms))
+
+
 # 1. LIF, constant current, exact integration, refractory
-start_scope()
-defaultclock.dt = dt
 p = job["lif"]
-G = NeuronGroup(
-    1,
-    "dv/dt = (v_leak - v + R*I)/tau : volt (unless refractory)",
-    threshold="v >= v_th",
-    reset="v = v_reset",
-    refractory=(p["t_ref_ms"] + job["dt_ms"]) * ms,
-    method="exact",
-    namespace=dict(
-        v_leak=p["v_leak_mV"] * mV,
-        R=p["r_MOhm"] * Mohm,
-        I=p["i_nA"] * nA,
-        tau=p["tau_ms"] * ms,
-        v_th=p["v_th_mV"] * mV,
-        v_reset=p["v_reset_mV"] * mV,
-    ),
+constant_drive(
+    "lif",
+    "dv/dt = (v_leak - v + R*I0)/tau : volt (unless refractory)",
+    "exact",
+    dict(v_leak=p["v_leak_mV"] * mV, R=p["r_MOhm"] * Mohm, tau=p["tau_ms"] * ms),
+    p["v_leak_mV"],
 )
-G.v = p["v_leak_mV"] * mV
-M = SpikeMonitor(G)
-Network(G, M).run(T)
-out["lif"] = list(np.asarray(M.t / ms))
 
 # 2. conductance-based LIF (COBA), exponential Euler, exc/inh input spikes
 start_scope()
@@ -122,53 +122,26 @@ out["delta"] = list(np.asarray(M.t / ms))
 # 4. current-based LIF (NIR CubaLIF), constant input, exact integration of the linear 2-d system
 #    (no refractory period: Brian2's exact solver cannot integrate the coupled system "unless
 #    refractory")
-start_scope()
-defaultclock.dt = dt
 p = job["cuba"]
-G = NeuronGroup(
-    1,
+constant_drive(
+    "cuba",
     """dv/dt = (v_leak - v + R*I)/tau_mem : volt
     dI/dt = (w_in*I0 - I)/tau_syn : amp""",
-    threshold="v >= v_th",
-    reset="v = v_reset",
-    method="exact",
-    namespace=dict(
+    "exact",
+    dict(
         v_leak=p["v_leak_mV"] * mV,
         R=p["r_MOhm"] * Mohm,
-        I0=p["i_nA"] * nA,
         w_in=p["w_in"],
         tau_mem=p["tau_mem_ms"] * ms,
         tau_syn=p["tau_syn_ms"] * ms,
-        v_th=p["v_th_mV"] * mV,
-        v_reset=p["v_reset_mV"] * mV,
     ),
+    p["v_leak_mV"],
+    refractory=False,
 )
-G.v = p["v_leak_mV"] * mV
-M = SpikeMonitor(G)
-Network(G, M).run(T)
-out["cuba"] = list(np.asarray(M.t / ms))
 
 # 5. integrate-and-fire without leak (NIR IF), constant input; forward Euler is exact for a constant
 #    right-hand side (Brian2's exact solver refuses dv/dt = const "unless refractory")
-start_scope()
-defaultclock.dt = dt
-p = job["if"]
-G = NeuronGroup(
-    1,
-    "dv/dt = R*I0 : volt (unless refractory)",
-    threshold="v >= v_th",
-    reset="v = v_reset",
-    refractory=(p["t_ref_ms"] + job["dt_ms"]) * ms,
-    method="euler",
-    namespace=dict(
-        R=p["r_mV_per_ms_nA"] * mV / ms / nA,
-        I0=p["i_nA"] * nA,
-        v_th=p["v_th_mV"] * mV,
-        v_reset=p["v_reset_mV"] * mV,
-    ),
+constant_drive(
+    "if", "dv/dt = R*I0 : volt (unless refractory)", "euler", dict(R=job["if"]["r_mV_per_ms_nA"] * mV / ms / nA), 0.0
 )
-G.v = 0 * mV
-M = SpikeMonitor(G)
-Network(G, M).run(T)
-out["if"] = list(np.asarray(M.t / ms))
 print(json.dumps(out))

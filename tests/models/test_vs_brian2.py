@@ -52,25 +52,6 @@ def _job():
 def _soen(job):
     dt_ns = DT * MS
     out = {}
-    p = job["lif"]
-    net = soen.Network()
-    net.add_population(
-        soen.Population(
-            "a",
-            1,
-            neuron=models.LIF(
-                tau_ms=p["tau_ms"],
-                r_MOhm=p["r_MOhm"],
-                i_offset_nA=p["i_nA"],
-                v_leak_mV=p["v_leak_mV"],
-                v_threshold_mV=p["v_th_mV"],
-                v_reset_mV=p["v_reset_mV"],
-                t_ref_ms=p["t_ref_ms"],
-                v_init_mV=p["v_leak_mV"],
-            ),
-        )
-    )
-    out["lif"] = soen.simulate(net, job["duration_ms"] * MS, dt_ns=dt_ns).spike_times_ns / MS
     p = job["coba"]
     net = soen.Network()
     net.add_population(soen.Population("a", 1, neuron=models.CondExpLIF(I_e_pA=p["I_e_pA"])))
@@ -84,28 +65,22 @@ def _soen(job):
     net.add_source(soen.SpikeSource("s", times_ns=[np.asarray(p["times_ms"]) * MS]))
     net.connect("s", "a", soen.OneToOne(), weight=p["J_mV"], delay_ns=p["delay_ms"] * MS)
     out["delta"] = soen.simulate(net, job["duration_ms"] * MS, dt_ns=dt_ns).spike_times_ns / MS
+    def drive(p, leaky=True):  # the parameters shared by the constant-input scenarios
+        kw = dict(
+            i_offset_nA=p["i_nA"],
+            v_threshold_mV=p["v_th_mV"],
+            v_reset_mV=p["v_reset_mV"],
+            t_ref_ms=p["t_ref_ms"],
+        )
+        if leaky:
+            kw.update(r_MOhm=p["r_MOhm"], v_leak_mV=p["v_leak_mV"], v_init_mV=p["v_leak_mV"])
+        return kw
+
     p = job["cuba"]
-    cuba = models.CubaLIF(
-        p["tau_syn_ms"],
-        p["tau_mem_ms"],
-        r_MOhm=p["r_MOhm"],
-        w_in=p["w_in"],
-        i_offset_nA=p["i_nA"],
-        v_leak_mV=p["v_leak_mV"],
-        v_threshold_mV=p["v_th_mV"],
-        v_reset_mV=p["v_reset_mV"],
-        t_ref_ms=p["t_ref_ms"],
-        v_init_mV=p["v_leak_mV"],
-    )
-    p = job["if"]
-    if_ = models.IF(
-        r_mV_per_ms_nA=p["r_mV_per_ms_nA"],
-        i_offset_nA=p["i_nA"],
-        v_threshold_mV=p["v_th_mV"],
-        v_reset_mV=p["v_reset_mV"],
-        t_ref_ms=p["t_ref_ms"],
-    )
-    for key, model in (("cuba", cuba), ("if", if_)):
+    cuba = models.CubaLIF(p["tau_syn_ms"], p["tau_mem_ms"], w_in=p["w_in"], **drive(p))
+    lif = models.LIF(tau_ms=job["lif"]["tau_ms"], **drive(job["lif"]))
+    if_ = models.IF(r_mV_per_ms_nA=job["if"]["r_mV_per_ms_nA"], **drive(job["if"], leaky=False))
+    for key, model in (("lif", lif), ("cuba", cuba), ("if", if_)):  # constant input, no sources
         net = soen.Network()
         net.add_population(soen.Population("a", 1, neuron=model))
         out[key] = soen.simulate(net, job["duration_ms"] * MS, dt_ns=dt_ns).spike_times_ns / MS

@@ -36,20 +36,22 @@ def twins(f, **options):
 _SPECIALISED: dict = {}
 
 
-def specialise(f, constants: dict, **options):
+def specialise(f, constants: dict, *, bind: dict | None = None, **options):
     """``f`` compiled with the module globals named in ``constants`` (booleans) fixed to those values.
 
     Numba reads globals as compile-time constants and prunes the branches they decide before typing,
     so a kernel written with ``if HAS_X:`` blocks compiles only the blocks its network needs (cold
     starts compile less; the serial kernel never compiles the parallel blocks). Each specialisation is
     a copy of ``f`` with a name that encodes the constants, hence its own entry in Numba's disk cache.
-    ``options`` go to ``numba.njit`` (``parallel=True`` for a prange kernel)."""
+    ``options`` go to ``numba.njit`` (``parallel=True`` for a prange kernel). ``bind``: further
+    globals of the copy (e.g. the callee variant to use) that must follow from ``constants``, since
+    they are not part of the name."""
     key = (f, tuple(sorted(constants.items())), repr(sorted(options.items())))  # (options may hold sets)
     k = _SPECIALISED.get(key)
     if k is None:
         tag = "".join("1" if v else "0" for _, v in sorted(constants.items()))
         name = f"{f.__name__}_{tag}" + ("_par" if options.get("parallel") else "")
-        k = _SPECIALISED[key] = nb.njit(cache=True, **options)(_copy(f, name, constants))
+        k = _SPECIALISED[key] = nb.njit(cache=True, **options)(_copy(f, name, {**constants, **(bind or {})}))
     return k
 
 

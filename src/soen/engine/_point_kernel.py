@@ -195,13 +195,17 @@ def _cond_flags(vn, ge, gi, r, vth, vr, nref):
     return f, rn, (vn if keep else vr)
 
 
-# CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme), one block per
-# method, so that a network compiles only the method it uses. Branch-free loops (selects only) that
-# LLVM vectorises; fexp is plain arithmetic, identical in every lane (see soen.engine._fastexp), so the
-# results do not depend on which elements fall into vector or remainder iterations, nor on the thread
-# partition. V is computed for refractory neurons too and discarded.
+# CondExpLIF over one step (module docstring of soen.models.CondExpLIF for the scheme). Branch-free
+# loops (selects only) that LLVM vectorises; fexp is plain arithmetic, identical in every lane (see
+# soen.engine._fastexp), so the results do not depend on which elements fall into vector or remainder
+# iterations, nor on the thread partition. V is computed for refractory neurons too and discarded.
+# COND_RK4 is a constant of each compilation (below): a network compiles only the method it uses.
+COND_RK4 = False
+
+
 def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
-    """CondExpLIF, exponential Euler: conductances frozen over the step."""
+    """CondExpLIF: exponential Euler (conductances frozen over the step) or, with ``COND_RK4``,
+    classic RK4 with the conductances exact at the stage times."""
     # one view per statement: views returned by a helper, or packed into a tuple and unpacked, gave
     # wrong results in the prange (parallel) twin (Numba 0.68)
     nt = inbuf.shape[1] // 2
@@ -215,55 +219,40 @@ def _cond_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
     gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
     nref = int(p[10])
     dt = p[12]
-    dt_cm = dt / cm
-    glel_ie = gl * el + ie
-    for j in nb.prange(nn):
-        ge = xs[j] + row_e[j]
-        gi = ys[j] + row_i[j]
-        row_e[j] = 0.0
-        row_i[j] = 0.0
-        gt = gl + ge + gi
-        vinf = (glel_ie + ge * ee + gi * ei) / gt
-        vn = vinf + (vs[j] - vinf) * fexp(-gt * dt_cm)
-        fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
-        xs[j] = ge * pe
-        ys[j] = gi * pi
-
-
-def _cond_rk4_block(off, nn, p, v, x, y, ref, fired, inbuf, slot):
-    """CondExpLIF, classic RK4 with the conductances exact at the stage times."""
-    # one view per statement: views returned by a helper, or packed into a tuple and unpacked, gave
-    # wrong results in the prange (parallel) twin (Numba 0.68)
-    nt = inbuf.shape[1] // 2
-    row_e = inbuf[slot, off : off + nn]
-    row_i = inbuf[slot, nt + off : nt + off + nn]
-    vs = v[off : off + nn]
-    xs = x[off : off + nn]
-    ys = y[off : off + nn]
-    rs = ref[off : off + nn]
-    fs = fired[off : off + nn]
-    gl, el, vth, vr, cm, ee, ei, ie, pe, pi = p[1], p[0], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]
-    nref = int(p[10])
-    dt = p[12]
-    peh, pih = p[16], p[17]
-    for j in nb.prange(nn):
-        ge = xs[j] + row_e[j]
-        gi = ys[j] + row_i[j]
-        row_e[j] = 0.0
-        row_i[j] = 0.0
-        vo = vs[j]
-        geh, gih = ge * peh, gi * pih
-        k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
-        va = vo + 0.5 * dt * k1
-        k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-        va = vo + 0.5 * dt * k2
-        k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
-        va = vo + dt * k3
-        k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
-        vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
-        xs[j] = ge * pe
-        ys[j] = gi * pi
+    if COND_RK4:
+        peh, pih = p[16], p[17]
+        for j in nb.prange(nn):
+            ge = xs[j] + row_e[j]
+            gi = ys[j] + row_i[j]
+            row_e[j] = 0.0
+            row_i[j] = 0.0
+            vo = vs[j]
+            geh, gih = ge * peh, gi * pih
+            k1 = (gl * (el - vo) + ge * (ee - vo) + gi * (ei - vo) + ie) / cm
+            va = vo + 0.5 * dt * k1
+            k2 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+            va = vo + 0.5 * dt * k2
+            k3 = (gl * (el - va) + geh * (ee - va) + gih * (ei - va) + ie) / cm
+            va = vo + dt * k3
+            k4 = (gl * (el - va) + ge * pe * (ee - va) + gi * pi * (ei - va) + ie) / cm
+            vn = vo + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+            xs[j] = ge * pe
+            ys[j] = gi * pi
+    else:
+        dt_cm = dt / cm
+        glel_ie = gl * el + ie
+        for j in nb.prange(nn):
+            ge = xs[j] + row_e[j]
+            gi = ys[j] + row_i[j]
+            row_e[j] = 0.0
+            row_i[j] = 0.0
+            gt = gl + ge + gi
+            vinf = (glel_ie + ge * ee + gi * ei) / gt
+            vn = vinf + (vs[j] - vinf) * fexp(-gt * dt_cm)
+            fs[j], rs[j], vs[j] = _cond_flags(vn, ge, gi, rs[j], vth, vr, nref)
+            xs[j] = ge * pe
+            ys[j] = gi * pi
 
 
 def _delta_block(off, nn, p, v, ref, fired, inbuf, slot):
@@ -306,8 +295,11 @@ _generic_s, _generic_p = _twins(_generic_block)
 # error_model="numpy": a float division is a plain IEEE division (Python's model adds a zero test that
 # raises, i.e. an early exit that blocks vectorisation); a zero total conductance gives a non-finite V,
 # reported as such by the run loop.
-_cond_s, _cond_p = _twins(_cond_block, error_model="numpy")
-_cond_rk4_s, _cond_rk4_p = _twins(_cond_rk4_block, error_model="numpy")
+_cond_s, _cond_p, _cond_rk4_s, _cond_rk4_p = (
+    specialise(_cond_block, dict(COND_RK4=rk4), parallel=par, error_model="numpy")
+    for rk4 in (False, True)
+    for par in (False, True)
+)
 _delta_s, _delta_p = _twins(_delta_block)
 
 

@@ -80,8 +80,8 @@ def _reserve(ring, ring_n, extra):
     return _grow_ring(ring, cap)
 
 
-def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, seed,
-             node_count, counters):
+def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed, node_count,
+             counters):
     """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring (maybe regrown).
     Compiled twice (``PHOTONIC`` constant): without links the photon draws are not compiled at all."""
     L = ring.shape[0]
@@ -119,6 +119,7 @@ def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_ji
 PHOTONIC = True
 _emit_plain = specialise(_emit_py, dict(PHOTONIC=False))
 _emit_photonic = specialise(_emit_py, dict(PHOTONIC=True))
+_emit = _emit_photonic  # each step kernel binds the variant of its run (get_kernel)
 
 
 @nb.njit(cache=True, inline="always")
@@ -160,13 +161,13 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A
 
 
 def _run_steps_py(
-    n0, n1, dt, h, method, seed,
+    n0, n1, dt, h, seed,
     # dendrites
     d_hb, d_ahb, d_bias, d_offset, cp_ptr, cp_src, cp_J, ch_ptr, ch_dr, ch_df,
     # synapses
     sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf, st_dead, st_hs,
     # nodes / connections
-    out_ptr, out_delay, photonic, out_mu, out_jit, em_tau, src_step, src_node, dk_step, dk_syn,
+    out_ptr, out_delay, out_mu, out_jit, em_tau, src_step, src_node, dk_step, dk_syn,
     # neurons
     nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
     # thermal noise: per-dendrite increment σ_d sqrt(2 dt/τ_d) (None-like: empty array = off)
@@ -192,12 +193,8 @@ def _run_steps_py(
         # 1. input spikes at step n
         p = src_pos[0]
         while p < n_src and src_step[p] == n:
-            if PHOTONIC:
-                ring = _emit_photonic(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu,
-                                      out_jit, em_tau, seed, node_count, counters)
-            else:
-                ring = _emit_plain(src_node[p], n, ring, ring_n, out_ptr, out_delay, photonic, out_mu,
-                                   out_jit, em_tau, seed, node_count, counters)
+            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed,
+                         node_count, counters)
             p += 1
         src_pos[0] = p
         # dark counts of step n go straight to their synapses
@@ -315,12 +312,8 @@ def _run_steps_py(
             s[nr_soma[i]] = 0.0
             ref_until[i] = m + nr_ref_steps[i]
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
-            if PHOTONIC:
-                ring = _emit_photonic(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
-                                      em_tau, seed, node_count, counters)
-            else:
-                ring = _emit_plain(i, m, ring, ring_n, out_ptr, out_delay, photonic, out_mu, out_jit,
-                                   em_tau, seed, node_count, counters)
+            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed, node_count,
+                         counters)
     if s.ctypes.data != s_home.ctypes.data:
         for d in nb.prange(n_dend):
             s_home[d] = s[d]
@@ -337,11 +330,11 @@ def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool):
     """The step kernel for one run: serial or parallel (each under its own name in Numba's disk cache,
     which does not key entries by compile options), with only the integrator used (Euler: one parallel
     loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
-    with photonic links (:func:`soen.engine._jit.specialise`). ``method`` must agree with ``heun``
-    (0 = Euler) and the ``photonic`` argument of the kernel with ``photonic``."""
+    with photonic links (:func:`soen.engine._jit.specialise`)."""
     return specialise(
         _run_steps_py,
         dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic)),
+        bind=dict(_emit=_emit_photonic if photonic else _emit_plain),
         fastmath=_FASTMATH,
         parallel=bool(parallel),
     )

@@ -372,7 +372,8 @@ def simulate_point(
     inbuf = np.zeros((c.n_ring, 2 * n))
     pk = np.zeros(c.pch_node.size, dtype=np.int64)
     tab_index, tab_off, tab_cdf, tab_guide = K.poisson_tables(c.pch_lam)
-    pch_tab = np.asarray([tab_index.get(float(x), -1) for x in c.pch_lam], dtype=np.int32)
+    uniq = np.asarray(sorted(tab_index), dtype=float)  # table t holds the t-th smallest λ (≤ 500)
+    pch_tab = np.where(c.pch_lam <= 500.0, np.searchsorted(uniq, c.pch_lam), -1).astype(np.int32)
     pch_big = np.flatnonzero(pch_tab < 0)
     deg = c.out_ptr[c.pch_node + 1] - c.out_ptr[c.pch_node]
     pch_one = np.where(deg == 1, c.out_ptr[c.pch_node], -1)  # the connection of single-target channels

@@ -440,10 +440,10 @@ def _soen_meta(node) -> dict:
     return soen_meta if isinstance(soen_meta, dict) else {}
 
 
-def _model_from_metadata(meta: dict):
+def _model_from_metadata(node):
     """Exact soen model stored by :func:`to_nir` in a node's metadata, or None."""
-    soen_meta = meta.get("soen") if isinstance(meta, dict) else None
-    if not isinstance(soen_meta, dict) or "model" not in soen_meta:
+    soen_meta = _soen_meta(node)
+    if "model" not in soen_meta:
         return None
     cls = {c.__name__: c for c in M.POINT_MODELS}.get(str(soen_meta["model"]))
     if cls is None:
@@ -599,7 +599,7 @@ def from_nir(
             shape = _node_shape(node, k)
             n = int(np.prod(shape))
             node_size[name] = (shape, n)
-            exact = _model_from_metadata(node.metadata) if use_soen_metadata else None
+            exact = _model_from_metadata(node) if use_soen_metadata else None
             if exact is not None:
                 groups = [(exact, np.arange(n))]
                 from_meta.add(name)
