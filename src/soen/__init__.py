@@ -39,10 +39,11 @@ from .model import (
     tree_neuron,
 )
 from ._simulate import simulate
+from .engine.ir import Compiled, compile  # noqa: A004
 from .hardware import Hardware
 from .photonics import Layout
 
-_LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy"}
+_LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy", "engines"}
 
 
 def __getattr__(name: str):
@@ -58,7 +59,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'soen' has no attribute {name!r}")
 
 __all__ = [
-    "__version__", "simulate", "Result", "Hardware", "Layout",
+    "__version__", "simulate", "compile", "Compiled", "engines", "Result", "Hardware", "Layout",
     "analysis", "circuits", "generators", "photonics",
     "Synapse", "Dendrite", "Soma", "FanInWarning", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
     "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",

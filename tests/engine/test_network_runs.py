@@ -11,7 +11,7 @@ import soen
 from soen.circuits import default_table
 
 TABLE = default_table()
-sim_module = importlib.import_module("soen._simulate")
+sim_module = importlib.import_module("soen.engine._soen_cpu")
 
 
 def poisson_net(n=300, k=20):
@@ -50,10 +50,9 @@ def test_connectors_produce_the_requested_structure():
     net.connect("a", "a", soen.FixedProbability(0.2))
     net.connect("b", "a", soen.AllToAll())
     net.connect("a", "a", soen.FromList(np.array([0, 1]), np.array([2, 3])), weight=np.array([0.1, 0.2]))
-    from soen.engine.compile import compile_network
-
-    c = compile_network(net, duration_ns=10.0, dt_ns=0.1, seed=1, table=TABLE)
-    pre, post = c.conn_pre, c.conn_post
+    c = soen.compile(net, dt_ns=0.1, seed=1, table=TABLE)
+    st = c.structure
+    pre, post = st["conn_pre"], st["conn_post"]
     a_to_b = (pre < 50) & (post >= 50)
     assert np.all(np.bincount(post[a_to_b] - 50, minlength=40) == 7)
     a_to_a = (pre < 50) & (post < 50)
@@ -64,9 +63,9 @@ def test_connectors_produce_the_requested_structure():
     # the 7 synapses of each b neuron go round-robin to the first 7 of the 9 leaves of its 3-then-9 tree
     leaves = np.array(soen.tree_neuron((3, 9)).sites())
     assert leaves.size == 9
-    ch_dend = np.searchsorted(c.ch_ptr, np.arange(c.ch_decay_r.size), side="right") - 1
-    syn_dend = ch_dend[c.sy_ch[: pre.size]]
-    local = syn_dend[a_to_b] - c.dend_offset[post[a_to_b]]
+    ch_dend = np.searchsorted(st["ch_ptr"], np.arange(st["ch_type"].size), side="right") - 1
+    syn_dend = ch_dend[st["sy_ch"][: pre.size]]
+    local = syn_dend[a_to_b] - st["dend_offset"][post[a_to_b]]
     for j in range(50, 90):
         np.testing.assert_array_equal(np.sort(local[post[a_to_b] == j]), np.sort(leaves[:7]))
 

@@ -12,7 +12,6 @@ nir = pytest.importorskip("nir")
 
 import soen  # noqa: E402
 from soen import models  # noqa: E402
-from soen.engine.point import simulate_point  # noqa: E402
 from soen.io.nir import NIRExportWarning, from_nir, to_nir  # noqa: E402
 
 FIX = pathlib.Path(__file__).parent.parent / "fixtures"
@@ -31,7 +30,7 @@ def test_snntorch_fixture_matches_snntorch_spikes():
     # the hidden layer too
     net = imp.network_for(data["input"])
     T = data["input"].shape[0]
-    res = simulate_point(net, T * imp.dt_ns, dt_ns=imp.dt_ns, same_step=imp.same_step)
+    res = soen.simulate(net, T * imp.dt_ns, dt_ns=imp.dt_ns)
     ((pop, idx),) = imp.node_populations["1"]
     t, ids = res.spikes(pop)
     hid = np.zeros((T, 20))
@@ -44,7 +43,7 @@ def _run_layers(imp, x, nodes):
     T = x.shape[0]
     net = imp.network_for(x)
     rec = [(pop, None) for node in nodes for pop, _ in imp.node_populations[node]]
-    res = simulate_point(net, (T + 1) * imp.dt_ns, dt_ns=imp.dt_ns, same_step=imp.same_step, record=rec)
+    res = soen.simulate(net, (T + 1) * imp.dt_ns, dt_ns=imp.dt_ns, record=rec)
     out = {}
     for node in nodes:
         n = sum(idx.size for _, idx in imp.node_populations[node])
@@ -139,7 +138,8 @@ def _net():
     return net
 
 
-def _dense(net, seed=0):
+def _dense(net, seed=0, dt_ns=1e5):
+    """Dense weights and the set of delays in whole steps of ``dt_ns`` of every projection."""
     from soen.engine.point import resolve_projection
 
     out = {}
@@ -147,7 +147,7 @@ def _dense(net, seed=0):
         pre, post, w, d = resolve_projection(net, k, seed)
         W = np.zeros((net.populations[pr.post].n, (net.populations.get(pr.pre) or net.sources[pr.pre]).n))
         np.add.at(W, (post, pre), w)
-        out[(pr.pre, pr.post)] = (W, set(np.unique(d)))
+        out[(pr.pre, pr.post)] = (W, set(np.unique(np.rint(d / dt_ns))))
     return out
 
 
@@ -183,8 +183,8 @@ def test_round_trip_preserves_parameters_and_dynamics(tmp_path):
     x = np.zeros((100, 3))
     for c, times in enumerate(net.sources["inp"].times_ns):
         x[np.rint(times / dt_ns).astype(int), c] += 1
-    r_imp = simulate_point(
-        imp.network_for({"inp": x}), 100 * dt_ns, dt_ns=dt_ns, seed=5, same_step=imp.same_step
+    r_imp = soen.simulate(
+        imp.network_for({"inp": x}), 100 * dt_ns, dt_ns=dt_ns, seed=5
     )
     r_ref = soen.simulate(net, 100 * dt_ns, dt_ns=dt_ns, seed=5)
     assert r_ref.spike_ids.size > 5
@@ -271,7 +271,7 @@ def test_i_offset_survives_a_reader_without_soen_metadata(tmp_path):
                 got = imp.network.populations[parts[name]].neuron
                 np.testing.assert_array_equal(got.i_offset_nA, pop.neuron.i_offset_nA)
         rec = [(p, None) for node in ("li", "integ") for p, _ in imp.node_populations[node]]
-        res = simulate_point(imp.network_for({"inp": x}), T * dt_ns, dt_ns=dt_ns, same_step=imp.same_step,
+        res = soen.simulate(imp.network_for({"inp": x}), T * dt_ns, dt_ns=dt_ns,
                              record=rec)
         for name, pop in net.populations.items():
             n = pop.n

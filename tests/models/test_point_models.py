@@ -267,17 +267,18 @@ def test_validation():
 
 
 def test_same_step_loop_refused():
-    from soen.engine.point import simulate_point
+    def net_with(same):
+        net = soen.Network()
+        net.add_population(soen.Population("a", 2, neuron=models.LIF()))
+        net.add_population(soen.Population("b", 2, neuron=models.LIF()))
+        net.connect("a", "b", soen.OneToOne(), delay_ns=0.0, same_step=0 in same)
+        net.connect("b", "a", soen.OneToOne(), delay_ns=0.0, same_step=1 in same)
+        return net
 
-    net = soen.Network()
-    net.add_population(soen.Population("a", 2, neuron=models.LIF()))
-    net.add_population(soen.Population("b", 2, neuron=models.LIF()))
-    net.connect("a", "b", soen.OneToOne(), delay_ns=0.0)
-    net.connect("b", "a", soen.OneToOne(), delay_ns=0.0)
-    simulate_point(net, MS, dt_ns=DT * MS)  # causal zero delay: fine
+    soen.simulate(net_with(()), MS, dt_ns=DT * MS)  # causal zero delay: fine
     with pytest.raises(ValueError, match="loop"):
-        simulate_point(net, MS, dt_ns=DT * MS, same_step=frozenset({0, 1}))
-    r = simulate_point(net, MS, dt_ns=DT * MS, same_step=frozenset({0}))
+        soen.simulate(net_with((0, 1)), MS, dt_ns=DT * MS)
+    r = soen.simulate(net_with((0,)), MS, dt_ns=DT * MS)
     assert r.metadata["phase_order"] == ["a", "b"]
 
 
@@ -293,10 +294,12 @@ def test_poisson_channels_deliver_the_reference_counts(monkeypatch, parallel):
     """Every Poisson channel path of the kernel — table draw (λ = 0.05 and 2 per step), the normal
     approximation (λ = 800 per step), one target per channel (direct delivery) and two targets (the CSR
     loop), serial and parallel — delivers exactly the counts of ``soen._rng.poisson`` keyed by
-    (seed, poisson_input, source ≪ 32 | channel, step): integrators sum them, weighted."""
+    (seed, poisson_input, id(source) ≪ 32 | channel, step), id = the source's stable name id: integrators
+    sum them, weighted."""
     import numba
 
     from soen import _rng
+    from soen.engine._connect import name_id
     from soen.engine import point
 
     if parallel:
@@ -317,7 +320,8 @@ def test_poisson_channels_deliver_the_reference_counts(monkeypatch, parallel):
     assert r.metadata["parallel"] == (parallel and numba.config.NUMBA_NUM_THREADS > 1)
     counts = {
         name: np.array(
-            [[_rng.poisson(rate * DT * 1e-3, seed, 1, (s << 32) | c, n) for n in range(n_steps)] for c in range(10)]
+            [[_rng.poisson(rate * DT * 1e-3, seed, 1, (name_id(name) << 32) | c, n) for n in range(n_steps)]
+             for c in range(10)]
         )
         for s, (name, rate) in enumerate(rates.items())
     }

@@ -1,6 +1,7 @@
-"""Engines: compile a network into flat arrays (the IR) and step them (CPU/Numba today)."""
+"""Engines: compile a network into the frozen IR (:class:`~soen.engine.ir.Compiled`), step it with an
+engine object (:mod:`soen.engines`), under one driver (:mod:`soen.engine.driver`)."""
 
-from .compile import CompiledNetwork, compile_network
+from .ir import Compiled, compile
 from .result import Result
 
-__all__ = ["CompiledNetwork", "compile_network", "Result"]
+__all__ = ["Compiled", "compile", "Result"]

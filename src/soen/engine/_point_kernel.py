@@ -29,65 +29,13 @@ from ._jit import specialise
 from ._jit import twins as _twins
 import numpy as np
 
-from soen._rng import hash64_finish, poisson
+from soen._rng import poisson
+
+from ._poisson import GUIDE_M, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
 from soen.engine._fastexp import fexp
 from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
 STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
-_S11 = np.uint64(11)
-_INV53 = 1.0 / 9007199254740992.0
-
-
-GUIDE_BITS = 8
-GUIDE_M = 1 << GUIDE_BITS  # guide-table entries per Poisson table
-_GUIDE_SHIFT = 53 - GUIDE_BITS
-
-
-def poisson_tables(lams):
-    """Inversion tables of the Poisson channels: one per distinct mean λ (≤ 500) in ``lams``.
-
-    Returns (table index per λ, cdf offsets, flat cdf, flat guide). Table t holds cdf_k = Σ_{j≤k} p_j
-    with p_0 = e^{-λ}, p_k = p_{k-1}·(λ/k) (the recurrence of sequential-search inversion, evaluated
-    in the same order, so a draw is bit-identical to that search), up to the k where p_k underflows,
-    and a last entry 2 that ends every search. Its guide table (``GUIDE_M`` entries, Devroye 1986,
-    §III.2.4) holds for j = 0..M-1 the smallest k with cdf_k ≥ j/M, where the search for u starts."""
-    uniq = sorted({float(x) for x in lams if x <= 500.0})
-    index = {lam: t for t, lam in enumerate(uniq)}
-    offs, cdfs, guides, o = [], [], [], 0
-    for lam in uniq:
-        p = float(np.exp(-lam))
-        cdf = [p]
-        k = 0
-        while k < 100000:
-            k += 1
-            p *= lam / k
-            if p < 1e-300 and k > lam:
-                break
-            cdf.append(cdf[-1] + p)
-        cdf.append(2.0)
-        c = np.asarray(cdf)
-        guides.append(np.searchsorted(c, np.arange(GUIDE_M) / GUIDE_M, side="left").astype(np.int32))
-        offs.append(o)
-        cdfs.append(c)
-        o += c.size
-    if not uniq:
-        return index, np.zeros(1, np.int64), np.ones(1), np.zeros(GUIDE_M, np.int32)
-    return index, np.asarray(offs, np.int64), np.concatenate(cdfs), np.concatenate(guides)
-
-
-@nb.njit(inline="always", cache=True)
-def _poisson_count(tab, pre, n, tab_off, tab_cdf, tab_guide):
-    """Counter-based Poisson count of a channel with table ``tab`` (:func:`poisson_tables`) at step
-    ``n``: inversion of u = hash(seed, poisson_input, key, n), finished from the channel's hash prefix
-    ``pre`` (soen._rng.hash64_prefix). Channels with λ > 500 are drawn by :func:`_draw_big` instead
-    (a call to the general sampler inside this loop made every draw ~10× slower)."""
-    h = np.int64(hash64_finish(pre, n) >> _S11)  # 53 bits; int64 → float is one instruction
-    u = (float(h) + 0.5) * _INV53
-    o = tab_off[tab]
-    k = tab_guide[tab * GUIDE_M + (h >> _GUIDE_SHIFT)]  # the guide entry of floor(u·M): ≤ the answer
-    while u > tab_cdf[o + k]:
-        k += 1
-    return k
 
 
 @nb.njit(cache=True)
@@ -364,10 +312,12 @@ def _run_py(
     rec_every,
     rec_v,
     rec_x,
+    in_count,
     counters,
 ):
-    """Steps n0..n1-1. counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
-    [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done)."""
+    """Steps n0..n1-1 (``in_count``: input spikes per input node, accumulated). counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
+    [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done), [7] trace
+    rows in the buffer."""
     n_neu = v.shape[0]
     L, ncol = inbuf.shape
     flat = inbuf.reshape(L * ncol)  # a view
@@ -381,10 +331,12 @@ def _run_py(
             return
         if HAS_REC:
             if rec_every > 0 and n % rec_every == 0:
-                r = n // rec_every
-                for j in range(nrec):
-                    rec_v[r, j] = v[rec_ids[j]]
-                    rec_x[r, j] = x[rec_ids[j]]
+                r = counters[7]
+                if r < rec_v.shape[0]:
+                    for j in range(nrec):
+                        rec_v[r, j] = v[rec_ids[j]]
+                        rec_x[r, j] = x[rec_ids[j]]
+                    counters[7] = r + 1
         if HAS_EVENTS:  # explicit input spikes of this step
             e = ev_pos[0]
             while e < ev_step.shape[0] and ev_step[e] < n:
@@ -392,6 +344,7 @@ def _run_py(
             while e < ev_step.shape[0] and ev_step[e] == n:
                 counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                 counters[5] += 1
+                in_count[ev_node[e] - n_neu] += 1
                 e += 1
             ev_pos[0] = e
         # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
@@ -405,6 +358,7 @@ def _run_py(
                     if k > 0:
                         counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                         counters[5] += k
+                        in_count[pch_node[c] - n_neu] += k
             else:  # one pass: draw and deliver (the same draws, the same order)
                 n_ev, n_in = 0, 0  # local sums: a counter in memory is a store-to-load chain per channel
                 base = n % L
@@ -414,6 +368,7 @@ def _run_py(
                         k = _poisson_count(t, pch_pre[c], n, tab_off, tab_cdf, tab_guide) if t >= 0 else pk[c]
                         if k > 0:
                             n_in += k
+                            in_count[pch_node[c] - n_neu] += k
                             e = pch_one[c]
                             if e >= 0:  # a channel with one connection (a Poisson drive per neuron)
                                 arrive = base + out_d[e]  # (not ``slot``: the step's own slot)

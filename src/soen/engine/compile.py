@@ -1,169 +1,119 @@
-"""Compile a :class:`~soen.model.network.Network` into engine-neutral flat arrays (the IR).
+"""Lower a network of SOEN neurons into the compiled arrays (:class:`soen.engine.ir.Compiled`).
 
 One row per dendrite, synaptic channel, synapse, neuron; CSR arrays for dendrite couplings and for
-the outgoing connections of every spiking node (neurons first, then input channels). Every engine
-(the Numba CPU engine today; a JAX and an MPI engine later) consumes a :class:`CompiledNetwork`.
-Physical units are converted to kernel units here, once: time in τ0 for the dendrite ODE, steps for
-delays, ns for synapse kernels (which are evaluated exactly).
+the outgoing connections of every spiking node (neurons first, then input channels), and the
+incoming synapses of every neuron (for post-synaptic plasticity). Physical units are converted to
+kernel units here, once: time in τ0 for the dendrite ODE, steps for delays, ns for synapse kernels
+(which are evaluated exactly).
 
 Synaptic channels: synapses on the same dendrite with the same (τ_r, τ_f) share one channel whose
 flux is ``C + R + F`` — a constant part and parts decaying with τ_r and τ_f — so the summed SPD flux
 is exact at every step while costing work only when a photon arrives (see ``cpu.py``).
+
+Every random draw is keyed by stable ids (:mod:`soen.engine._connect`): connections row by row per
+target neuron, device spread and noise per dendrite key, photonic draws per connection key.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from soen._rng import philox as _rng_for
 from soen.model.components import FanInWarning, Synapse
-from soen.model.network import FromMatrix, Network
+from soen.model.network import FromMatrix
 from soen.units import DEFAULT_JJ
 
-__all__ = ["CompiledNetwork", "compile_network"]
+from ._connect import connection_keys, connections_onto, dendrite_keys, name_id, projection_names, values_onto
+from ._inputs import input_specs
+from .ir import Compiled
+
+__all__ = ["compile_soen", "resolve_projection", "refractory_coupling", "thermal_noise_amplitude"]
 
 
-@dataclass
-class CompiledNetwork:
-    """Flat arrays describing a network for a given time step (engine-neutral IR)."""
-
-    dt_ns: float
-    n_steps: int
-    seed: int
-    # dendrites
-    d_beta: np.ndarray
-    d_alpha: np.ndarray
-    d_bias: np.ndarray
-    d_offset: np.ndarray
-    d_neuron: np.ndarray
-    cp_ptr: np.ndarray  # incoming couplings CSR over dendrites
-    cp_src: np.ndarray
-    cp_J: np.ndarray
-    ch_ptr: np.ndarray  # channels of each dendrite (channels sorted by dendrite)
-    # channels
-    ch_decay_r: np.ndarray
-    ch_decay_f: np.ndarray
-    # synapses: connection e (0..n_conn-1) ends on synapse e; refractory drives follow
-    sy_ch: np.ndarray  # int32 channel
-    sy_w: np.ndarray  # weight
-    sy_type: np.ndarray  # int32 index into the synapse-type tables st_*
-    st_A: np.ndarray  # per type: asymptote A = φ_pk (1 − τ_r/τ_f)
-    st_ths_ns: np.ndarray
-    st_tr_ns: np.ndarray
-    st_tf_ns: np.ndarray
-    st_dead_ns: np.ndarray
-    st_hs_steps: np.ndarray
-    st_e: np.ndarray  # per type: e^(−t_hs/τ_r), e^(−lag/τ_r), e^(−(lag − t_hs)/τ_f), lag = hs·dt
-    # spiking nodes: neurons 0..n_neurons-1, then input channels
-    out_ptr: np.ndarray  # connections of node i: out_ptr[i]..out_ptr[i+1]
-    out_delay: np.ndarray  # int32, in steps
-    src_step: np.ndarray  # input spikes, sorted by step
-    src_node: np.ndarray
-    # neurons
-    nr_soma: np.ndarray
-    nr_ref_syn: np.ndarray
-    nr_thresh: np.ndarray
-    nr_ref_steps: np.ndarray
-    # sizes
-    n_pend: int
-    n_ring: int
-    # photonic link arrays (None: ideal delivery)
-    out_mu: np.ndarray | None = None
-    out_jitter_steps: np.ndarray | None = None
-    emission_tau_steps: float = 0.0
-    dk_step: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))  # dark counts
-    dk_syn: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    # bookkeeping for users
-    pop_offset: dict = field(default_factory=dict)
-    pop_size: dict = field(default_factory=dict)
-    src_offset: dict = field(default_factory=dict)
-    dend_offset: np.ndarray | None = None  # first dendrite of every neuron
-    dend_names: dict = field(default_factory=dict)  # population -> dendrite names
-    conn_pre: np.ndarray | None = None  # node id of each connection
-    conn_post: np.ndarray | None = None  # neuron id of each connection (-1 for refractory drives)
-    h_tau: float = 0.0  # time step in τ0
-
-    @property
-    def d_hb(self) -> np.ndarray:
-        """h/β per dendrite (h = dt in τ0): the Euler increment is h/β · g − hα/β · s."""
-        return self.h_tau / self.d_beta
-
-    @property
-    def d_ahb(self) -> np.ndarray:
-        """hα/β = dt/τ per dendrite."""
-        return self.h_tau * self.d_alpha / self.d_beta
-
-    @property
-    def n_dendrites(self) -> int:
-        return self.d_beta.shape[0]
-
-    @property
-    def n_neurons(self) -> int:
-        return self.nr_soma.shape[0]
-
-    @property
-    def n_synapses(self) -> int:
-        return self.sy_w.shape[0]
-
-    @property
-    def n_nodes(self) -> int:
-        return self.out_ptr.shape[0] - 1
+#: peak memory of the compilation per dendrite and per connection (measured; for the check before building)
+PEAK_BYTES_PER_DENDRITE = 400
+PEAK_BYTES_PER_CONNECTION = 180
 
 
+def resolve_projection(network, p_index: int, seed: int, compact: bool = False, posts=None):
+    """Connections of projection ``p_index`` onto the target neurons ``posts`` (default: all):
+    (pre, post local indices, weights, delays in ns).
 
-
-def _resolve(value, n: int, rng, what: str, compact: bool = False) -> np.ndarray:
-    """A scalar, per-connection array or distribution → float64 array of length n (of length 1 for a
-    scalar when ``compact``)."""
-    if hasattr(value, "sample"):
-        out = np.asarray(value.sample(rng, n), dtype=float)
-    else:
-        arr = np.asarray(value, dtype=float)
-        if arr.ndim == 0:
-            out = np.full(1 if compact and n else n, float(arr))
-        elif arr.shape == (n,):
-            out = arr.copy()
-        else:
-            raise ValueError(f"{what} must be a scalar, a distribution or an array of length {n} "
-                             f"(one per connection), got shape {arr.shape}")
-    if not np.isfinite(out).all():
-        bad = int(np.flatnonzero(~np.isfinite(out))[0])
-        raise ValueError(f"{what} must be finite; connection {bad} has {float(out[bad])!r}")
-    return out
-
-
-def resolve_projection(network: Network, p_index: int, seed: int, compact: bool = False):
-    """Connections of projection ``p_index``: (pre, post local indices, weights, delays in ns).
-
-    Shared by both engines: Philox streams connectivity, weights and delays keyed by (seed, projection
-    index), so the SOEN and the point-model engine draw the same connections. ``compact``: a scalar
-    weight or delay comes back as a length-1 array (for every connection), not repeated n times.
-    """
+    Shared by both engines: drawn row by row per target neuron with counter-based generators keyed by
+    (seed, the projection's stable name id, target neuron), so the SOEN and the point-model engine draw
+    the same connections, and a build of part of the targets gets exactly its share. ``compact``: a
+    scalar weight or delay comes back as a length-1 array (for every connection)."""
     proj = network.projections[p_index]
-    if proj.pre in network.populations:
-        n_pre = network.populations[proj.pre].n
-    else:
-        n_pre = network.sources[proj.pre].n
-    post_pop = network.populations[proj.post]
-    pre, post = proj.connector.pairs(
-        n_pre, post_pop.n, proj.pre == proj.post, _rng_for(seed, "connectivity", p_index)
-    )
-    pre = np.asarray(pre, dtype=np.int64)
-    post = np.asarray(post, dtype=np.int64)
-    n = pre.size
+    pid = name_id(projection_names(network)[p_index])
+    n_pre = network.populations[proj.pre].n if proj.pre in network.populations else network.sources[proj.pre].n
+    n_post = network.populations[proj.post].n
+    pre, post, idx = connections_onto(proj.connector, n_pre, n_post, proj.pre == proj.post, seed, pid, posts)
+    n_total = int(idx.max()) + 1 if idx.size and idx.min() >= 0 else pre.size
+    if posts is None and not isinstance(proj.connector, FromMatrix):
+        n_total = _n_total(proj.connector, n_pre, n_post, proj.pre == proj.post, pre.size)
     where = f"Projection {proj.pre!r}->{proj.post!r}"
     if proj.weight is None and isinstance(proj.connector, FromMatrix):
-        w = proj.connector.values()
+        w = proj.connector.values()[idx]
     else:
-        w = _resolve(proj.weight, n, _rng_for(seed, "weights", p_index), f"{where} weight", compact)
-    delay = _resolve(proj.delay_ns, n, _rng_for(seed, "delays", p_index), f"{where} delay_ns", compact)
-    if n and delay.min() < 0:
+        w = values_onto(proj.weight, post, idx, n_total, seed, "weights", pid, f"{where} weight", compact)
+    delay = values_onto(proj.delay_ns, post, idx, n_total, seed, "delays", pid, f"{where} delay_ns", compact)
+    if pre.size and delay.min() < 0:
         raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
     return pre, post, w, delay
+
+
+def _n_total(connector, n_pre, n_post, same, n_drawn):
+    """Number of connections of the whole projection (for per-connection arrays)."""
+    from soen.model.network import AllToAll
+
+    if isinstance(connector, AllToAll):
+        return n_pre * n_post - (min(n_pre, n_post) if same and not connector.allow_self else 0)
+    return n_drawn
+
+
+def thermal_noise_amplitude(d_beta: np.ndarray, d_alpha: np.ndarray, h_tau: float, temperature_K: float) -> np.ndarray:
+    """Per-step Ornstein–Uhlenbeck increment of every loop current (units of I_c).
+
+    Equipartition gives the stationary variance σ² = k_B T / (L I_c²) of a loop of inductance L
+    (0.17 µA rms for 2 nH at 4.2 K); with relaxation time τ = L/r the Euler–Maruyama increment per step
+    is σ sqrt(2 dt/τ) = σ sqrt(2 hα/β).
+    """
+    from soen.units import K_B_J_PER_K
+
+    L_H = DEFAULT_JJ.beta_to_inductance_nH(d_beta) * 1e-9
+    sigma = np.sqrt(K_B_J_PER_K * temperature_K / L_H) / DEFAULT_JJ.ic_A
+    return sigma * np.sqrt(2.0 * h_tau * d_alpha / d_beta)
+
+
+def check_dt(dt_ns, h_tau, d_beta, d_alpha, st_tf_ns, g_max: float) -> None:
+    """Refuse a time step the explicit integrators cannot follow (before any long run starts)."""
+    if not d_beta.size:
+        return
+    leak = h_tau * d_alpha / d_beta  # = dt / τ_loop
+    worst = int(np.argmax(leak))
+    if leak[worst] > 0.5:
+        tau_ns = dt_ns / leak[worst]
+        raise ValueError(f"dt_ns={dt_ns} is too large: dendrite {worst} has τ = {tau_ns:.4g} ns; "
+                         f"explicit integration needs dt_ns <= {0.5 * tau_ns:.4g}")
+    jump = h_tau * g_max / d_beta
+    worst = int(np.argmax(jump))
+    if jump[worst] > 0.25:
+        raise ValueError(f"dt_ns={dt_ns} is too large: dendrite {worst} (β = {d_beta[worst]:.4g}) can gain "
+                         f"{jump[worst]:.3g} in s per step (allowed 0.25); use dt_ns <= {dt_ns * 0.25 / jump[worst]:.4g}")
+    if st_tf_ns.size:
+        tf = float(st_tf_ns.min())
+        if dt_ns > 0.5 * tf:
+            raise ValueError(f"dt_ns={dt_ns} is too large for the fastest synapse decay τ_f = {tf} ns; "
+                             f"use dt_ns <= {0.5 * tf:.4g}")
+
+
+def table_hash(table) -> str:
+    q = table.kernel_arrays()
+    h = hashlib.sha256(np.ascontiguousarray(q[0]).tobytes())
+    h.update(repr(q[1:]).encode())
+    return h.hexdigest()[:16]
 
 
 def _refractory_synapse(soma) -> Synapse:
@@ -226,20 +176,36 @@ def _check_fan_in(sy_dend, sy_w, sy_A, d_arr, cp, table, dend_names, dend_offset
             FanInWarning, stacklevel=4)
 
 
-def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed: int, table,
-                    links=None) -> CompiledNetwork:
-    """Resolve connectors, distributions and units; return the :class:`CompiledNetwork`.
-
-    ``links`` (optional) is a callable ``(pre_node, post_neuron) -> LinkArrays`` supplying photonic
-    delivery (mean detected photons, delays, jitter); None means ideal delivery.
-    """
+def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None, layout=None) -> Compiled:
+    """Resolve connectors, distributions, device spread, links and units of a SOEN network."""
     jj = DEFAULT_JJ
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
-    if not network.populations:
-        raise ValueError("network has no populations: add one with Network.add_population")
-    n_steps = int(round(duration_ns / dt_ns))
+    if table is None:
+        from soen.circuits import default_table
+
+        table = default_table()
+    if not hasattr(table, "kernel_arrays") or not hasattr(table, "g"):
+        raise TypeError(f"table must be a soen.circuits.RateTable, got {type(table).__name__}")
+    if hardware is not None:
+        from soen.hardware import Hardware
+
+        if not isinstance(hardware, Hardware):
+            raise TypeError(f"hardware must be a soen.Hardware, got {type(hardware).__name__}")
+    if layout is not None:
+        from soen.photonics import Layout
+
+        if not isinstance(layout, Layout):
+            raise TypeError(f"layout must be a soen.photonics.Layout or None, got {type(layout).__name__}")
+        if hardware is None:
+            raise ValueError("layout= places neurons for the photonic link model: give hardware= too "
+                             "(e.g. soen.Hardware()), or leave layout out")
     h_tau = float(jj.ns_to_tau(dt_ns))
+    from ._connect import expected_connections
+    from ._validate import check_memory
+
+    n_dend_est = sum(p.n * (p.neuron.n_dendrites + 1) for p in network.populations.values())
+    n_conn_est = expected_connections(network)
+    check_memory(f"compiling {n_dend_est:,} dendrites and about {n_conn_est:,.0f} connections",
+                 PEAK_BYTES_PER_DENDRITE * n_dend_est + PEAK_BYTES_PER_CONNECTION * n_conn_est)
 
     # ---- neurons and dendrites ------------------------------------------------------------
     pop_offset, pop_size, dend_names = {}, {}, {}
@@ -250,8 +216,7 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         dend_names[pop.name] = pop.neuron.dendrite_names()
         n_neu += pop.n
     # per neuron: its morphology dendrites then one refractory dendrite
-    d_rows = []  # (beta, alpha, bias, offset, neuron)
-    cp = []  # (src, tgt, J)
+    d_parts, d_keys, cp_parts = [], [], []
     dend_offset = np.empty(n_neu + 1, dtype=np.int64)
     nr_soma = np.empty(n_neu, dtype=np.int64)
     nr_ref_dend = np.empty(n_neu, dtype=np.int64)
@@ -259,7 +224,7 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     nr_ref_steps = np.empty(n_neu, dtype=np.int64)
     ref_syn_params = []
     jref_cache: dict = {}
-    nid = 0
+    base0 = 0
     for pop in network.populations.values():
         morph = pop.neuron
         soma = morph.soma
@@ -270,49 +235,40 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
             if key not in jref_cache:
                 jref_cache[key] = refractory_coupling(soma, table)
             j_ref = jref_cache[key]
-        ref_syn = _refractory_synapse(soma)
-        base_rows = [(d.beta, jj.alpha_from_tau(d.tau_ns, d.beta), d.bias, d.phi_offset) for d in morph.all_dendrites]
-        ref_row = (soma.beta, jj.alpha_from_tau(soma.refractory_tau_ns, soma.beta), soma.bias, 0.0)
+        rows = [(d.beta, jj.alpha_from_tau(d.tau_ns, d.beta), d.bias, d.phi_offset) for d in morph.all_dendrites]
+        rows.append((soma.beta, jj.alpha_from_tau(soma.refractory_tau_ns, soma.beta), soma.bias, 0.0))
+        per = len(rows)
         nd = morph.n_dendrites
-        for _ in range(pop.n):
-            base = len(d_rows)
-            dend_offset[nid] = base
-            for r in base_rows:
-                d_rows.append((*r, nid))
-            d_rows.append((*ref_row, nid))
-            for s_, t_, J in morph.couplings:
-                cp.append((base + s_, base + t_, J))
-            for k, d in enumerate(morph.all_dendrites):
-                if d.self_coupling != 0.0:
-                    cp.append((base + k, base + k, d.self_coupling))
-            cp.append((base + nd, base, j_ref))
-            nr_soma[nid] = base
-            nr_ref_dend[nid] = base + nd
-            nr_thresh[nid] = soma.threshold
-            nr_ref_steps[nid] = int(round(soma.refractory_ns / dt_ns))
-            ref_syn_params.append(ref_syn)
-            nid += 1
-    dend_offset[n_neu] = len(d_rows)
-    d_arr = np.array(d_rows, dtype=float).reshape(-1, 5)
+        o = pop_offset[pop.name]
+        base = base0 + per * np.arange(pop.n, dtype=np.int64)
+        dend_offset[o:o + pop.n] = base
+        d_parts.append((np.tile(np.asarray(rows, dtype=float), (pop.n, 1)), np.repeat(np.arange(o, o + pop.n), per)))
+        d_keys.append(dendrite_keys(name_id(pop.name), pop.n, per))
+        local = [(s_, t_, J) for s_, t_, J in morph.couplings]
+        local += [(k, k, d.self_coupling) for k, d in enumerate(morph.all_dendrites) if d.self_coupling != 0.0]
+        local.append((nd, 0, j_ref))
+        la = np.asarray(local, dtype=float).reshape(-1, 3)
+        cp_parts.append(np.stack([
+            (base[:, None] + la[None, :, 0].astype(np.int64)).ravel(),
+            (base[:, None] + la[None, :, 1].astype(np.int64)).ravel(),
+            np.tile(la[:, 2], pop.n)], axis=1))
+        nr_soma[o:o + pop.n] = base
+        nr_ref_dend[o:o + pop.n] = base + nd
+        nr_thresh[o:o + pop.n] = soma.threshold
+        nr_ref_steps[o:o + pop.n] = int(round(soma.refractory_ns / dt_ns))
+        ref_syn_params += [_refractory_synapse(soma)] * pop.n
+        base0 += per * pop.n
+    dend_offset[n_neu] = base0
+    d_arr = np.concatenate([p[0] for p in d_parts])
+    d_neuron = np.concatenate([p[1] for p in d_parts]).astype(np.int64)
+    d_key = np.concatenate(d_keys)
+    cp = np.concatenate(cp_parts) if cp_parts else np.empty((0, 3))
     n_dend = d_arr.shape[0]
 
     # ---- sources ----------------------------------------------------------------------------
-    src_offset = {}
-    n_nodes = n_neu
-    src_steps, src_nodes = [], []
-    for s_index, src in enumerate(network.sources.values()):
-        src_offset[src.name] = n_nodes
-        trains = src.spike_times(duration_ns, seed, s_index)
-        for c, t in enumerate(trains):
-            steps = np.rint(np.asarray(t) / dt_ns).astype(np.int64)
-            steps = steps[steps < n_steps]
-            src_steps.append(steps)
-            src_nodes.append(np.full(steps.size, n_nodes + c, dtype=np.int64))
-        n_nodes += src.n
-    src_step = np.concatenate(src_steps) if src_steps else np.empty(0, dtype=np.int64)
-    src_node = np.concatenate(src_nodes) if src_nodes else np.empty(0, dtype=np.int64)
-    order = np.lexsort((src_node, src_step))
-    src_step, src_node = src_step[order], src_node[order]
+    inputs = input_specs(network, n_neu)
+    src_offset = {s.name: s.node0 for s in inputs}
+    n_nodes = n_neu + sum(s.n for s in inputs)
 
     # ---- projections → connections → synapses --------------------------------------------
     syn_types: list[Synapse] = []
@@ -325,11 +281,15 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
             syn_types.append(syn)
         return type_index[key]
 
-    c_pre, c_post, c_dend, c_w, c_delay, c_type = [], [], [], [], [], []
+    names = projection_names(network)
+    c_pre, c_post, c_dend, c_w, c_delay, c_type, c_pid = [], [], [], [], [], [], []
     for p_index, proj in enumerate(network.projections):
         pre, post, w, delay = resolve_projection(network, p_index, seed)
         n = pre.size
         pre_off = pop_offset[proj.pre] if proj.pre in network.populations else src_offset[proj.pre]
+        if proj.same_step:
+            raise ValueError(f"Projection {proj.pre!r}->{proj.post!r}: same_step=True applies to point models "
+                             f"(discrete-time graphs); SOEN synapses deliver after the projection's delay")
         post_pop = network.populations[proj.post]
         morph = post_pop.neuron
         if proj.target == "sites":
@@ -350,8 +310,11 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
         c_post.append(post_g)
         c_dend.append(dend_offset[post_g] + local)
         c_w.append(w)
-        c_delay.append(np.rint(delay / dt_ns).astype(np.int64))
+        c_delay.append(delay_steps_of(delay, dt_ns, f"Projection {proj.pre!r}->{proj.post!r} delay_ns",
+                                      drawn=rounds_delay(proj)))
         c_type.append(np.full(n, type_of(proj.synapse or morph.synapse), dtype=np.int32))
+        c_pid.append(np.full(n, name_id(names[p_index]), dtype=np.int64))
+        del pre, post, w, delay, local, post_g
     pre_a = np.concatenate(c_pre) if c_pre else np.empty(0, dtype=np.int64)
     # order connections by sending node, then delay (a spike's events that arrive together are
     # then adjacent in memory when delivered); stable, so ties keep projection order
@@ -368,7 +331,8 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     w_conn = cat(c_w, float)
     delay_steps = cat(c_delay, np.int64)
     type_conn = cat(c_type, np.int32)
-    del c_pre, c_post, c_dend, c_w, c_delay, c_type
+    pid_conn = cat(c_pid, np.int64)
+    del c_pre, c_post, c_dend, c_w, c_delay, c_type, c_pid
     n_conn = pre_a.size
     out_ptr = np.searchsorted(pre_a, np.arange(n_nodes + 1)).astype(np.int64)
 
@@ -386,9 +350,6 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     st_tr = np.array([t.tau_rise_ns for t in syn_types])
     st_tf = np.array([t.tau_fall_ns for t in syn_types])
     st_dead = np.array([t.dead_time_ns for t in syn_types])
-    st_hs = np.ceil(st_ths / dt_ns - 1e-9).astype(np.int64)
-    lag = st_hs * dt_ns
-    st_e = np.stack([np.exp(-st_ths / st_tr), np.exp(-lag / st_tr), np.exp(-(lag - st_ths) / st_tf)], axis=1)
 
     # channels: unique (dendrite, τ_r, τ_f), sorted by dendrite
     taus = np.stack([st_tr, st_tf], axis=1)
@@ -398,54 +359,131 @@ def compile_network(network: Network, *, duration_ns: float, dt_ns: float, seed:
     ch_key, sy_ch = np.unique(key, return_inverse=True)
     sy_ch = np.asarray(sy_ch).ravel().astype(np.int32)
     ch_dend = ch_key // len(tau_u)
-    ch_tau = tau_u[ch_key % len(tau_u)]
+    # a representative synapse type of each channel (its τ_r, τ_f)
+    ch_type = np.empty(ch_key.size, dtype=np.int32)
+    ch_type[sy_ch] = sy_type
     ch_ptr = np.searchsorted(ch_dend, np.arange(n_dend + 1)).astype(np.int64)
-    ch_decay_r = np.exp(-dt_ns / ch_tau[:, 0])
-    ch_decay_f = np.exp(-dt_ns / ch_tau[:, 1])
-    del key
+    del key, ch_key, ch_dend
 
     # refractory drives (the last n_neu synapses) are internal: excluded from the fan-in check
     _check_fan_in(sy_dend[:n_conn], sy_w[:n_conn], st_A[sy_type[:n_conn]], d_arr, cp, table, dend_names,
                   dend_offset, pop_offset, nr_ref_dend)
 
     # dendrite couplings (incoming CSR)
-    cp_a = np.array(cp, dtype=float).reshape(-1, 3)
-    cp_src = cp_a[:, 0].astype(np.int64)
-    cp_tgt = cp_a[:, 1].astype(np.int64)
+    cp_src = cp[:, 0].astype(np.int64)
+    cp_tgt = cp[:, 1].astype(np.int64)
     o = np.argsort(cp_tgt, kind="stable")
-    cp_src, cp_tgt, cp_J = cp_src[o], cp_tgt[o], cp_a[o, 2].copy()
+    cp_src, cp_tgt, cp_J = cp_src[o], cp_tgt[o], cp[o, 2].copy()
     cp_ptr = np.zeros(n_dend + 1, dtype=np.int64)
     np.add.at(cp_ptr, cp_tgt + 1, 1)
     cp_ptr = np.cumsum(cp_ptr)
 
-    compiled = CompiledNetwork(
-        dt_ns=float(dt_ns), n_steps=n_steps, seed=int(seed),
-        d_beta=d_arr[:, 0].copy(), d_alpha=d_arr[:, 1].copy(), d_bias=d_arr[:, 2].copy(),
-        d_offset=d_arr[:, 3].copy(), d_neuron=d_arr[:, 4].astype(np.int64),
-        cp_ptr=cp_ptr, cp_src=cp_src, cp_J=cp_J, ch_ptr=ch_ptr,
-        ch_decay_r=ch_decay_r, ch_decay_f=ch_decay_f,
-        sy_ch=sy_ch, sy_w=sy_w, sy_type=sy_type, st_A=st_A, st_ths_ns=st_ths, st_tr_ns=st_tr, st_tf_ns=st_tf,
-        st_dead_ns=st_dead, st_hs_steps=st_hs, st_e=st_e,
-        out_ptr=out_ptr, out_delay=delay_steps.astype(np.int32),
-        src_step=src_step, src_node=src_node,
-        nr_soma=nr_soma, nr_ref_syn=nr_ref_syn, nr_thresh=nr_thresh, nr_ref_steps=nr_ref_steps,
-        n_pend=int(st_hs.max(initial=0)) + 1,
-        n_ring=int(delay_steps.max(initial=0)) + 2,
-        pop_offset=pop_offset, pop_size=pop_size, src_offset=src_offset, dend_offset=dend_offset,
-        dend_names=dend_names, conn_pre=pre_a.astype(np.int32), conn_post=post_a.astype(np.int32), h_tau=h_tau,
-    )
-    if links is not None:
-        la = links(compiled.conn_pre, compiled.conn_post)
-        compiled.out_mu = np.asarray(la.mu, dtype=float)
-        extra = np.rint(np.asarray(la.delay_ns, dtype=float) / dt_ns).astype(np.int32)
-        compiled.out_delay = compiled.out_delay + extra
-        compiled.out_jitter_steps = np.asarray(la.jitter_ns, dtype=float) / dt_ns
-        compiled.emission_tau_steps = float(la.emission_tau_ns) / dt_ns
-        margin = int(math.ceil(8 * (compiled.out_jitter_steps.max(initial=0.0)) + 30 * compiled.emission_tau_steps))
-        compiled.n_ring = int(compiled.out_delay.max(initial=0)) + margin + 2
-        from soen.engine._links import dark_counts
+    # incoming synapses of every neuron (connections only), for post-synaptic updates
+    in_syn = np.argsort(post_a, kind="stable").astype(np.int64)
+    in_ptr = np.searchsorted(post_a[in_syn], np.arange(n_neu + 1)).astype(np.int64)
 
-        compiled.dk_step, compiled.dk_syn = dark_counts(la.dark_rate_hz, n_conn, duration_ns, dt_ns, seed)
-        keep = compiled.dk_step < n_steps
-        compiled.dk_step, compiled.dk_syn = compiled.dk_step[keep], compiled.dk_syn[keep]
-    return compiled
+    d_beta, d_alpha, d_bias, d_offset = (d_arr[:, k].copy() for k in range(4))
+    del d_arr
+    params = dict(d_beta=d_beta, d_alpha=d_alpha, d_bias=d_bias, d_offset=d_offset, cp_J=cp_J, sy_w=sy_w,
+                  st_A=st_A, st_ths_ns=st_ths, st_tr_ns=st_tr, st_tf_ns=st_tf, st_dead_ns=st_dead,
+                  nr_thresh=nr_thresh)
+    structure = dict(d_neuron=d_neuron, d_key=d_key, dend_offset=dend_offset, cp_ptr=cp_ptr, cp_src=cp_src,
+                     ch_ptr=ch_ptr, ch_type=ch_type, sy_ch=sy_ch, sy_type=sy_type, out_ptr=out_ptr,
+                     out_delay=delay_steps.astype(np.int32), conn_pre=pre_a.astype(np.int32),
+                     conn_post=post_a.astype(np.int32), in_ptr=in_ptr, in_syn=in_syn, nr_soma=nr_soma,
+                     nr_ref_syn=nr_ref_syn, nr_ref_steps=nr_ref_steps)
+    meta = dict(n_neurons=n_neu, n_dendrites=n_dend, n_synapses=int(sy_w.size), n_connections=n_conn,
+                n_nodes=n_nodes, h_tau=h_tau, pop_offset=pop_offset, pop_size=pop_size, src_offset=src_offset,
+                dend_names=dend_names, projections=names, table=table, table_hash=table_hash(table),
+                table_model=str(getattr(table, "model", "?")), g_max=float(np.max(table.g)),
+                hardware=hardware.as_dict() if hardware is not None else None, photonic=hardware is not None,
+                layout=None if layout is None else dict(n_neurons=int(layout.n_neurons), metric=str(layout.metric),
+                                                        routing_factor=float(layout.routing_factor)))
+
+    if hardware is not None:
+        _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_a, post_a, pid_conn, dt_ns)
+    check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
+    return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
+
+
+def rounds_delay(proj) -> bool:
+    """Whether a projection's delays are rounded to the nearest step instead of checked against the
+    time grid: delays drawn from a distribution, and the default delay (1 ns) left as it is."""
+    from dataclasses import fields
+
+    default = next(f.default for f in fields(proj) if f.name == "delay_ns")
+    v = proj.delay_ns
+    return hasattr(v, "sample") or (isinstance(v, float) and not isinstance(v, bool) and v == default)
+
+
+def delay_steps_of(delay_ns: np.ndarray, dt_ns: float, what: str, drawn: bool = False) -> np.ndarray:
+    """Delays (ns) as whole steps. A delay given as a number or an array must lie on the time grid (an
+    error names the nearest allowed values); delays drawn from a distribution (``drawn``) are rounded
+    to the nearest step."""
+    from ._validate import GRID_RTOL
+
+    x = np.asarray(delay_ns, dtype=float) / dt_ns
+    k = np.rint(x)
+    if drawn:
+        return k.astype(np.int64)
+    bad = np.abs(x - k) > GRID_RTOL * np.maximum(1.0, np.abs(x))
+    if bad.any():
+        v = float(np.asarray(delay_ns).reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])])
+        lo, hi = np.floor(v / dt_ns), np.ceil(v / dt_ns)
+        raise ValueError(f"{what}={v!r} ns is not a whole number of time steps (dt_ns={dt_ns!r}); nearest allowed: "
+                         f"{lo * dt_ns:.12g} or {hi * dt_ns:.12g} ns (delays drawn from a distribution, "
+                         f"and the default delay, are rounded to the nearest step)")
+    return k.astype(np.int64)
+
+
+def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_a, post_a, pid_conn, dt_ns):
+    """Photonic links, frozen device spread and thermal noise (keyed by stable ids)."""
+    from soen.photonics import compile_links
+    from soen.photonics.variability import Spread, critical_current_factors, effective_bias, sample_device_spread
+
+    n_neu = meta["n_neurons"]
+    if layout is not None and layout.n_neurons != n_neu:
+        raise ValueError(f"layout has {layout.n_neurons} neurons but the network has {n_neu}")
+    pre_local = pre_a.copy()
+    is_src = pre_a >= n_neu
+    # a connection's key names its projection, pre (local to its population or source) and post
+    offs = {**meta["pop_offset"], **meta["src_offset"]}
+    starts = np.array(sorted(offs.values()))
+    pre_local = pre_a - starts[np.searchsorted(starts, pre_a, side="right") - 1]
+    post_local = post_a - np.array(sorted(meta["pop_offset"].values()))[
+        np.searchsorted(np.array(sorted(meta["pop_offset"].values())), post_a, side="right") - 1]
+    key = connection_keys(pid_conn, pre_local, post_local)
+    E = pre_a.size
+    mu = np.full(E, np.inf)
+    delay = np.zeros(E)
+    jitter = np.zeros(E)
+    from_neuron = np.flatnonzero(~is_src)
+    la = compile_links(hardware, layout, pre_a[from_neuron], post_a[from_neuron], seed=seed,
+                       edge_ids=key[from_neuron])
+    dark = 0.0
+    tau_em = 0.0
+    if not hardware.ideal:
+        mu[from_neuron] = la.mu
+        delay[from_neuron] = la.delay_ns
+        jitter[from_neuron] = la.jitter_ns
+        dark = float(la.dark_rate_hz)
+        tau_em = float(la.emission_tau_ns)
+    extra = np.rint(delay / dt_ns).astype(np.int32)
+    structure["out_delay"] = (structure["out_delay"] + extra).astype(np.int32)
+    structure["conn_key"] = key
+    params["out_mu"] = mu
+    params["out_jitter_ns"] = jitter
+    params["emission_tau_ns"] = np.array([tau_em])
+    params["dark_rate_hz"] = np.array([dark])
+    if not hardware.ideal and hardware.critical_current_spread > 0:
+        # frozen junction I_c spread: each dendrite's normalised bias becomes i_b / (I_c / I_c,nominal)
+        f = critical_current_factors(structure["d_key"], seed=int(seed), sigma_rel=hardware.critical_current_spread)
+        params["d_bias"] = np.minimum(effective_bias(params["d_bias"], f), float(meta["table"].i_grid[-1]))
+    if not hardware.ideal and hardware.time_constant_spread > 0:
+        # frozen loop time-constant spread: τ_d → τ_d · x_d, i.e. α_d → α_d / x_d
+        x = sample_device_spread(Spread(1.0, hardware.time_constant_spread, "lognormal"), structure["d_key"],
+                                 seed=int(seed), what="time_constant")
+        params["d_alpha"] = params["d_alpha"] / x
+    if not hardware.ideal and hardware.thermal_noise:
+        params["d_noise"] = thermal_noise_amplitude(params["d_beta"], params["d_alpha"], meta["h_tau"],
+                                                    hardware.cooling_temperature_K)

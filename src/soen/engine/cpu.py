@@ -36,6 +36,7 @@ import numpy as np
 from soen._rng import exponential, normal, poisson
 
 from ._jit import grow_pair, specialise
+from ._poisson import STREAM_POISSON, _poisson_count
 from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
@@ -80,7 +81,7 @@ def _reserve(ring, ring_n, extra):
     return _grow_ring(ring, cap)
 
 
-def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed, node_count,
+def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed, node_count,
              counters):
     """Push the synapse events of a spike of ``node`` at step ``m``. Returns the ring (maybe regrown).
     Compiled twice (``PHOTONIC`` constant): without links the photon draws are not compiled at all."""
@@ -93,7 +94,7 @@ def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau,
         if PHOTONIC:
             mu = out_mu[e]
             if mu < 1e300:
-                k = poisson(mu, seed, STREAM_PHOTON, e, cnt)
+                k = poisson(mu, seed, STREAM_PHOTON, out_key[e], cnt)
                 counters[4] += k
             else:  # ideal link: always delivered, at the nominal delay
                 k = 1 << 40
@@ -102,9 +103,9 @@ def _emit_py(node, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau,
                 continue
             extra = 0.0
             if em_tau > 0.0:
-                extra += em_tau * exponential(seed, STREAM_EMISSION, e, cnt) / k
+                extra += em_tau * exponential(seed, STREAM_EMISSION, out_key[e], cnt) / k
             if out_jit[e] > 0.0:
-                extra += out_jit[e] * normal(seed, STREAM_JITTER, e, cnt)
+                extra += out_jit[e] * normal(seed, STREAM_JITTER, out_key[e], cnt)
             d = d + int(math.floor(extra + 0.5))
             if d < 0:
                 d = 0
@@ -166,12 +167,14 @@ def _run_steps_py(
     d_hb, d_ahb, d_bias, d_offset, cp_ptr, cp_src, cp_J, ch_ptr, ch_dr, ch_df,
     # synapses
     sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf, st_dead, st_hs,
-    # nodes / connections
-    out_ptr, out_delay, out_mu, out_jit, em_tau, src_step, src_node, dk_step, dk_syn,
+    # nodes / connections; explicit input events and dark counts of this chunk
+    out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, src_step, src_node, dk_step, dk_syn,
+    # Poisson input channels (drawn here, per step: soen.engine._inputs)
+    pch_node, pch_key, pch_lam, pch_start, pch_tab, pch_pre, tab_off, tab_cdf, tab_guide,
     # neurons
     nr_soma, nr_ref_syn, nr_thresh, nr_ref_steps,
     # thermal noise: per-dendrite increment σ_d sqrt(2 dt/τ_d) (None-like: empty array = off)
-    noise_amp,
+    noise_amp, d_key,
     # table
     tab,
     # state
@@ -180,7 +183,8 @@ def _run_steps_py(
     # recording
     spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi,
     # counters: 0 accepted, 1 dead-time drops, 2 spikes, 3 lost (0 photons), 4 photons detected,
-    # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples, 9 dark counts
+    # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples (in the buffer), 9 dark counts,
+    # 10 input spikes
     counters,
 ):
     n_dend = s.shape[0]
@@ -193,10 +197,23 @@ def _run_steps_py(
         # 1. input spikes at step n
         p = src_pos[0]
         while p < n_src and src_step[p] == n:
-            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed,
+            ring = _emit(src_node[p], n, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed,
                          node_count, counters)
+            counters[10] += 1
             p += 1
         src_pos[0] = p
+        if HAS_POISSON:  # Poisson channels, in channel order
+            for c in range(pch_node.shape[0]):
+                if n >= pch_start[c]:
+                    t = pch_tab[c]
+                    if t >= 0:
+                        k = _poisson_count(t, pch_pre[c], n, tab_off, tab_cdf, tab_guide)
+                    else:
+                        k = poisson(pch_lam[c], seed, STREAM_POISSON, pch_key[c], n)
+                    for q in range(k):
+                        ring = _emit(pch_node[c], n, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key,
+                                     em_tau, seed, node_count, counters)
+                    counters[10] += k
         # dark counts of step n go straight to their synapses
         p = src_pos[1]
         while p < dk_step.shape[0] and dk_step[p] == n:
@@ -231,10 +248,10 @@ def _run_steps_py(
                 g = rate(f, d_bias[d] - sd, tab)
                 sn = sd + d_hb[d] * g - d_ahb[d] * sd
                 if NOISY:
-                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
+                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d_key[d], n)
                 s_new[d] = sn
                 fluxons[d] += g
-                if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
+                if not ((-_BIG < sn < _BIG) and (-_BIG < f < _BIG)):  # also NaN; isfinite is folded under fast-math
                     nbad += 1
         else:  # Heun: predictor, then corrector with the flux at t_{n+1}
             for d in nb.prange(n_dend):
@@ -266,11 +283,11 @@ def _run_steps_py(
                 k2 = d_hb[d] * g2 - d_ahb[d] * sp
                 sn = s[d] + 0.5 * (k1[d] + k2)
                 if NOISY:  # additive noise: the same increment in predictor-free Euler–Heun form
-                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d, n)
+                    sn += noise_amp[d] * normal(seed, STREAM_THERMAL, d_key[d], n)
                 k1[d] = sn
                 fluxons[d] += 0.5 * (gbuf[d] + g2)
-                if not (-_BIG < sn < _BIG):  # also catches NaN; isfinite is folded under fast-math
-                    nbad += 1
+                if not ((-_BIG < sn < _BIG) and (-_BIG < f < _BIG) and (-_BIG < phi[d] < _BIG)):
+                    nbad += 1  # also catches NaN; isfinite is folded under fast-math
             # the new state is in k1: let s_new name it (k1 becomes scratch); no copy loop
             k1, s_new = s_new, k1
         # recording of s(t_n), φ(t_n)
@@ -283,11 +300,15 @@ def _run_steps_py(
                 counters[8] = r + 1
         if nbad > 0:
             for d in range(n_dend):
-                if not (-_BIG < s_new[d] < _BIG):
+                if not ((-_BIG < s_new[d] < _BIG) and (-_BIG < phi[d] < _BIG)):
                     counters[5] = 1
                     counters[6] = d
                     counters[7] = n
                     break
+            if counters[5] == 0:  # (Heun: a non-finite corrector flux) report the first dendrite
+                counters[5] = 1
+                counters[6] = 0
+                counters[7] = n
             break
         # swap instead of copying (one parallel region less per step)
         s, s_new = s_new, s
@@ -312,7 +333,7 @@ def _run_steps_py(
             s[nr_soma[i]] = 0.0
             ref_until[i] = m + nr_ref_steps[i]
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
-            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, em_tau, seed, node_count,
+            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed, node_count,
                          counters)
     if s.ctypes.data != s_home.ctypes.data:
         for d in nb.prange(n_dend):
@@ -323,17 +344,17 @@ def _run_steps_py(
 # fast-math without 'nnan'/'ninf', so that the non-finite check survives
 _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
 # defaults of the specialisation constants (the module-level _run_steps_py itself is never compiled)
-HEUN = NOISY = True
+HEUN = NOISY = HAS_POISSON = True
 
 
-def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool):
+def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True):
     """The step kernel for one run: serial or parallel (each under its own name in Numba's disk cache,
     which does not key entries by compile options), with only the integrator used (Euler: one parallel
     loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
     with photonic links (:func:`soen.engine._jit.specialise`)."""
     return specialise(
         _run_steps_py,
-        dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic)),
+        dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic), HAS_POISSON=bool(poisson)),
         bind=dict(_emit=_emit_photonic if photonic else _emit_plain),
         fastmath=_FASTMATH,
         parallel=bool(parallel),

@@ -26,78 +26,31 @@ any thread count.
 
 from __future__ import annotations
 
-import math
-import sys
-import time
-from dataclasses import dataclass, field
-
-import numba
 import numpy as np
 
-from soen._rng import STREAMS, hash64_prefix_array, philox
 from soen.engine.compile import resolve_projection
-from soen.engine.result import Result
-from soen.model.network import Network, PoissonSource, RegularSource, SpikeSource
+from soen.model.network import Network
 from soen.models import KIND_COND, N_PARAMS
 
-__all__ = ["PointCompiled", "compile_point", "resolve_projection", "simulate_point", "NS_PER_MS"]
+from ._connect import name_id, values_onto
+from ._inputs import input_specs, poisson_channels
+from ._poisson import channel_tables
+from .ir import Compiled
+
+__all__ = ["compile_point", "resolve_projection", "PointCPU", "NS_PER_MS"]
 
 NS_PER_MS = 1e6
-STREAM_INIT = STREAMS["initial_state"]  # initial-state draws
 _PARALLEL_MIN_NEURONS = 20000  # below this the per-step thread launches cost more than they save
 
 
-@dataclass
-class PointCompiled:
-    """Flat arrays of a point-neuron network for one dt (see the module docstring)."""
-
-    dt_ns: float
-    dt_ms: float
-    n_steps: int
-    seed: int
-    pop_names: list
-    pop_off: np.ndarray
-    pop_n: np.ndarray
-    pop_kind: np.ndarray
-    pp: np.ndarray  # (n_pops, N_PARAMS) parameter rows
-    pop_order: np.ndarray  # processing order (phases)
-    v0: np.ndarray
-    bias: np.ndarray  # constant input per neuron (i_offset_nA of the NIR-family models)
-    x0: np.ndarray
-    y0: np.ndarray
-    out_ptr: np.ndarray
-    out_tgt: np.ndarray
-    out_w: np.ndarray
-    out_d: np.ndarray
-    ev_step: np.ndarray
-    ev_node: np.ndarray
-    pch_node: np.ndarray
-    pch_key: np.ndarray
-    pch_lam: np.ndarray
-    pch_start: np.ndarray
-    n_ring: int
-    src_offset: dict = field(default_factory=dict)
-
-    @property
-    def n_neurons(self) -> int:
-        return int(self.v0.shape[0])
-
-    @property
-    def n_synapses(self) -> int:
-        return int(self.out_tgt.shape[0])
-
-    @property
-    def bytes_per_synapse(self) -> float:
-        """Target + weight + delay bytes of one static synapse (the CSR row pointers not included)."""
-        return float(self.out_tgt.itemsize + self.out_w.itemsize + self.out_d.itemsize)
-
-
-def _draw_init(spec, n: int, rng) -> np.ndarray:
+def _draw_init(spec, n: int, seed: int, pop_name: str, which: int) -> np.ndarray:
+    """Initial values of one state variable (``which`` 0, 1, 2 for v, x, y) of a population: a number,
+    or a distribution drawn per neuron from U/N(seed, initial_state, (id(pop) << 32) | i, which)."""
     if spec is None:
         return np.zeros(n)
-    if hasattr(spec, "sample"):
-        return np.asarray(spec.sample(rng, n), dtype=float)
-    return np.full(n, float(spec))
+    i = np.arange(n, dtype=np.int64)
+    return values_onto(spec, i, i, n, seed, "initial_state", name_id(pop_name), f"population {pop_name!r} initial "
+                       f"value", rank=np.full(n, which, dtype=np.int64))
 
 
 def _target_types(post_model, target, w: np.ndarray, where: str) -> int:
@@ -150,17 +103,17 @@ def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
     return np.asarray(order, dtype=np.int64)
 
 
-def compile_point(
-    network: Network, *, duration_ns: float, dt_ns: float, seed: int, same_step: frozenset = frozenset()
-) -> PointCompiled:
-    """Resolve populations, sources and projections of a point-model network into flat arrays."""
+def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
+    """Resolve populations, sources and projections of a point-model network into a :class:`Compiled`."""
+    from soen.engine._point_kernel import csr_scatter, pack_edges
 
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
-    if not network.populations:
-        raise ValueError("network has no populations: add one with Network.add_population")
+    from ._connect import expected_connections
+    from ._validate import check_memory
+
+    n_syn_est = expected_connections(network)
+    check_memory(f"compiling about {n_syn_est:,.0f} synapses", 40.0 * n_syn_est)
+
     dt_ms = dt_ns / NS_PER_MS
-    n_steps = int(round(duration_ns / dt_ns))
     names = list(network.populations)
     pop_index = {k: j for j, k in enumerate(names)}
     n_pops = len(names)
@@ -174,11 +127,10 @@ def compile_point(
         m = pop.neuron
         kind, row = m._kernel_row(dt_ms)
         pop_off[j], pop_n[j], pop_kind[j], pp[j] = off, pop.n, kind, row
-        rng = philox(seed, STREAM_INIT, j)
         fv, fx, fy = m._init_fields()
-        v0.append(_draw_init(getattr(m, fv) if fv else None, pop.n, rng))
-        x0.append(_draw_init(getattr(m, fx) if fx else None, pop.n, rng))
-        y0.append(_draw_init(getattr(m, fy) if fy else None, pop.n, rng))
+        v0.append(_draw_init(getattr(m, fv) if fv else None, pop.n, seed, pop.name, 0))
+        x0.append(_draw_init(getattr(m, fx) if fx else None, pop.n, seed, pop.name, 1))
+        y0.append(_draw_init(getattr(m, fy) if fy else None, pop.n, seed, pop.name, 2))
         if kind == KIND_COND and ((x0[-1] < 0).any() or (y0[-1] < 0).any()):
             raise ValueError(
                 f"population {pop.name!r}: initial conductances must be >= 0 nS (clip the "
@@ -191,48 +143,22 @@ def compile_point(
         off += pop.n
     n_neu = off
 
-    # ---- sources ---------------------------------------------------------------------------------
-    src_offset: dict = {}
-    ev_steps, ev_nodes = [], []
-    pch_node, pch_key, pch_lam, pch_start = [], [], [], []
-    node = n_neu
-    for s_index, src in enumerate(network.sources.values()):
-        src_offset[src.name] = node
-        if isinstance(src, PoissonSource):
-            lam = src.rate_hz * dt_ns * 1e-9
-            start = int(math.ceil(src.start_ns / dt_ns - 1e-9))
-            for c in range(src.n):
-                pch_node.append(node + c)
-                pch_key.append((s_index << 32) | c)
-                pch_lam.append(lam)
-                pch_start.append(start)
-        elif isinstance(src, (SpikeSource, RegularSource)):
-            for c, t in enumerate(src.spike_times(duration_ns, seed, s_index)):
-                st = np.rint(np.asarray(t, dtype=float) / dt_ns).astype(np.int64)
-                st = st[st < n_steps]
-                ev_steps.append(st)
-                ev_nodes.append(np.full(st.size, node + c, dtype=np.int64))
-        else:
-            raise TypeError(
-                f"source {src.name!r}: the point engine supports SpikeSource, RegularSource and "
-                f"PoissonSource, got {type(src).__name__}"
-            )
-        node += src.n
-    n_nodes = node
-    ev_step = np.concatenate(ev_steps) if ev_steps else np.empty(0, dtype=np.int64)
-    ev_node = np.concatenate(ev_nodes) if ev_nodes else np.empty(0, dtype=np.int64)
-    o = np.lexsort((ev_node, ev_step))
-    ev_step, ev_node = ev_step[o], ev_node[o]
+    # ---- sources: descriptions only (drawn as the run goes) ------------------------------------
+    inputs = input_specs(network, n_neu)
+    src_offset = {s.name: s.node0 for s in inputs}
+    n_nodes = n_neu + sum(s.n for s in inputs)
 
     # ---- projections ----------------------------------------------------------------------------
     # each projection is packed at once into compact int32/float32 columns (one compiled pass, no
     # int64 temporaries), then all are scattered into CSR by sender (counting sort, stable)
-    from soen.engine._point_kernel import csr_scatter, pack_edges
-
     parts = []
     zero_edges: set = set()
     counts = np.zeros(n_nodes + 1, dtype=np.int64)
     dmax = 0
+    if 2 * n_neu >= 2**31 or n_nodes >= 2**31:
+        raise ValueError(f"network too large for int32 neuron indices ({n_neu} neurons, {n_nodes} spiking nodes)")
+    from .compile import delay_steps_of, rounds_delay
+
     for p_index, proj in enumerate(network.projections):
         pre_is_pop = proj.pre in network.populations
         pre_off = int(pop_off[pop_index[proj.pre]]) if pre_is_pop else src_offset[proj.pre]
@@ -241,9 +167,9 @@ def compile_point(
         pre, post, w, delay = resolve_projection(network, p_index, seed, compact=True)
         n = pre.size
         typ = _target_types(post_pop.neuron, proj.target, w, where)
-        if 2 * n_neu >= 2**31 or n_nodes >= 2**31:
-            raise ValueError("network too large for int32 neuron indices")
-        d_add = 1 if pre_is_pop and p_index not in same_step else 0
+        if not rounds_delay(proj):
+            delay_steps_of(delay, dt_ns, f"{where} delay_ns")  # on the time grid (or a clear error)
+        d_add = 1 if pre_is_pop and not proj.same_step else 0
         packed = tuple(np.empty(n, dtype=t) for t in (np.int32, np.int32, np.float32, np.int32))
         d_lo, d_hi = pack_edges(
             pre, post, w, delay, typ, pre_off, int(pop_off[pop_index[proj.post]]), n_neu, float(dt_ns), d_add,
@@ -264,275 +190,143 @@ def compile_point(
     pos = out_ptr[:-1].copy()
     while parts:  # in projection order: a stable sort by sender
         csr_scatter(*parts.pop(0), pos, out_tgt, out_w, out_d)
-    return PointCompiled(
-        dt_ns=float(dt_ns),
-        dt_ms=dt_ms,
-        n_steps=n_steps,
-        seed=int(seed),
-        pop_names=names,
-        pop_off=pop_off,
-        pop_n=pop_n,
-        pop_kind=pop_kind,
-        pp=pp,
-        pop_order=pop_order,
-        v0=np.concatenate(v0),
-        bias=np.concatenate(bias),
-        x0=np.concatenate(x0),
-        y0=np.concatenate(y0),
-        out_ptr=out_ptr,
-        out_tgt=out_tgt,
-        out_w=out_w,
-        out_d=out_d,
-        ev_step=ev_step,
-        ev_node=ev_node,
-        pch_node=np.asarray(pch_node, dtype=np.int64),
-        pch_key=np.asarray(pch_key, dtype=np.int64),
-        pch_lam=np.asarray(pch_lam, dtype=float),
-        pch_start=np.asarray(pch_start, dtype=np.int64),
-        n_ring=dmax + 1,
-        src_offset=src_offset,
-    )
+    meta = dict(n_neurons=n_neu, n_synapses=n_syn, n_nodes=n_nodes, dt_ms=dt_ms, pop_names=names,
+                pop_offset={k: int(pop_off[j]) for j, k in enumerate(names)},
+                pop_size={k: int(pop_n[j]) for j, k in enumerate(names)}, src_offset=src_offset,
+                models={k: type(p.neuron).__name__ for k, p in network.populations.items()},
+                model_params={k: {f: repr(v) for f, v in p.neuron.params().items()}
+                              for k, p in network.populations.items()})
+    params = dict(pop_row=pp, out_w=out_w, bias=np.concatenate(bias), v0=np.concatenate(v0), x0=np.concatenate(x0),
+                  y0=np.concatenate(y0))
+    structure = dict(pop_off=pop_off, pop_n=pop_n, pop_kind=pop_kind, pop_order=pop_order, out_ptr=out_ptr,
+                     out_tgt=out_tgt, out_d=out_d)
+    return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
 
 
-def _resolve_record(record, network: Network, c: PointCompiled):
-    """Selectors ``"pop"``, ``("pop", ids)`` or ``("pop", ids, "v")`` → (global ids, labels)."""
-    if record is None:
-        return np.empty(0, dtype=np.int64), []
-    sels = [record] if isinstance(record, (str, tuple)) else list(record)
-    ids, labels = [], []
-    for sel in sels:
-        sel = (sel,) if isinstance(sel, str) else tuple(sel)
-        pop = sel[0]
-        if pop not in network.populations:
-            raise ValueError(f"record: unknown population {pop!r}; known: {sorted(network.populations)}")
-        n = network.populations[pop].n
-        loc = np.arange(n) if len(sel) < 2 or sel[1] is None else np.atleast_1d(np.asarray(sel[1]))
-        if loc.size and (not np.issubdtype(loc.dtype, np.integer) or loc.min() < 0 or loc.max() >= n):
-            raise ValueError(
-                f"record: neuron indices of {pop!r} must be integers in 0..{n - 1}, got {sel[1]!r}"
-            )
-        if len(sel) == 3 and sel[2] not in ("v", "soma", "all"):
-            raise ValueError(
-                f"record: point models record 'v' (and the second state in traces_phi), got {sel[2]!r}"
-            )
-        off = int(c.pop_off[c.pop_names.index(pop)])
-        for i in loc:
-            ids.append(off + int(i))
-            labels.append((pop, int(i), "v"))
-    return np.asarray(ids, dtype=np.int64), labels
+class PointRun:
+    """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
+    STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk")
 
-def simulate_point(
-    network: Network,
-    duration_ns: float,
-    *,
-    dt_ns: float = 0.1,
-    seed: int = 0,
-    record=None,
-    record_every_ns: float | None = None,
-    threads: int | None = None,
-    progress: bool | None = None,
-    same_step: frozenset = frozenset(),
-) -> Result:
-    """Simulate a network of point models (:mod:`soen.models`) for ``duration_ns`` ns.
+    def __init__(self, engine, c: Compiled, rec_idx: np.ndarray, rec_rows: int):
+        from soen.engine import _point_kernel as K
 
-    Called by :func:`soen.simulate`; the arguments have the same meaning (times in ns). For these
-    models a natural step is ``dt_ns=1e5`` (0.1 ms). ``same_step``: indices of projections delivered
-    within the step of the spike (discrete-time graph semantics; used by :mod:`soen.io.nir`).
-
-    Returns a :class:`soen.Result` whose ``traces_s`` hold the membrane potentials v (mV) of the
-    recorded neurons and ``traces_phi`` their second state variable (input current in nA for
-    LIF/LI/IF/I/Threshold, synaptic current for CubaLIF, g_ex in nS for CondExpLIF), sampled at
-    ``trace_times_ns`` before the inputs of that step.
-    """
-    from soen.engine import _point_kernel as K
-
-    t0 = time.perf_counter()
-    c = compile_point(
-        network, duration_ns=duration_ns, dt_ns=dt_ns, seed=seed, same_step=frozenset(same_step)
-    )
-    rec_ids, labels = _resolve_record(record, network, c)
-    rec_every, n_rec_t = 0, 0
-    if rec_ids.size:
-        every_ns = dt_ns if record_every_ns is None else float(record_every_ns)
-        if not (math.isfinite(every_ns) and every_ns > 0):
-            raise ValueError(f"record_every_ns must be a positive number, got {record_every_ns!r}")
-        rec_every = max(1, int(round(every_ns / dt_ns)))
-        n_rec_t = (c.n_steps + rec_every - 1) // rec_every
-        if n_rec_t * rec_ids.size * 16 > 8 * 2**30:
-            raise ValueError(
-                f"recording {rec_ids.size} traces every {every_ns} ns needs more than 8 GiB; "
-                f"record fewer neurons or raise record_every_ns"
-            )
-    n = c.n_neurons
-    v, x, y = c.v0.copy(), c.x0.copy(), c.y0.copy()
-    ref = np.zeros(n, dtype=np.int32)
-    pend = np.zeros(n, dtype=np.uint8)
-    fired = np.zeros(-(-n // 8) * 8, dtype=np.int8)  # padded: the kernel scans it 8 flags at a time
-    inbuf = np.zeros((c.n_ring, 2 * n))
-    pk = np.zeros(c.pch_node.size, dtype=np.int64)
-    tab_index, tab_off, tab_cdf, tab_guide = K.poisson_tables(c.pch_lam)
-    uniq = np.asarray(sorted(tab_index), dtype=float)  # table t holds the t-th smallest λ (≤ 500)
-    pch_tab = np.where(c.pch_lam <= 500.0, np.searchsorted(uniq, c.pch_lam), -1).astype(np.int32)
-    pch_big = np.flatnonzero(pch_tab < 0)
-    deg = c.out_ptr[c.pch_node + 1] - c.out_ptr[c.pch_node]
-    pch_one = np.where(deg == 1, c.out_ptr[c.pch_node], -1)  # the connection of single-target channels
-    pch_pre = (
-        hash64_prefix_array(c.seed, STREAMS["poisson_input"], c.pch_key)
-        if c.pch_key.size
-        else np.empty(0, dtype=np.uint64)  # (no compilation of the helper when there are no channels)
-    )
-    spk_step = np.empty(max(1024, n), dtype=np.int64)
-    spk_id = np.empty(max(1024, n), dtype=np.int32)
-    rec_v = np.zeros((n_rec_t, rec_ids.size))
-    rec_x = np.zeros((n_rec_t, rec_ids.size))
-    counters = np.zeros(8, dtype=np.int64)
-    ev_pos = np.zeros(1, dtype=np.int64)
-    parallel = (threads is None or threads > 1) and n >= _PARALLEL_MIN_NEURONS
-    kernel = K.get_run_steps(
-        parallel,
-        c.pp,
-        c.pop_kind.tolist(),
-        poisson=c.pch_node.size > 0,
-        events=c.ev_step.size > 0,
-        record=rec_ids.size > 0,
-    )
-    t_compile = time.perf_counter() - t0
-
-    old_threads = numba.get_num_threads()
-    if threads is not None:
-        numba.set_num_threads(int(threads))
-    t_run0 = time.perf_counter()
-    done, complete, message, bar, t_first = 0, True, "", None, 0.0
-    try:
-        chunk = max(1, min(c.n_steps, 100))
-        while done < c.n_steps:
-            n1 = min(c.n_steps, done + chunk)
-            ts = time.perf_counter()
-            kernel(
-                done,
-                n1,
-                c.seed,
-                c.pop_order,
-                c.pop_off,
-                c.pop_n,
-                c.pop_kind,
-                c.pp,
-                c.out_ptr,
-                c.out_tgt,
-                c.out_w,
-                c.out_d,
-                c.ev_step,
-                c.ev_node,
-                ev_pos,
-                c.pch_node,
-                c.pch_key,
-                pch_pre,
-                c.pch_lam,
-                pch_tab,
-                pch_big,
-                pch_one,
-                tab_off,
-                tab_cdf,
-                tab_guide,
-                c.pch_start,
-                pk,
-                v,
-                x,
-                y,
-                ref,
-                pend,
-                fired,
-                inbuf,
-                c.bias,
-                spk_step,
-                spk_id,
-                rec_ids,
-                rec_every,
-                rec_v,
-                rec_x,
-                counters,
-            )
-            if done == 0:
-                t_first = time.perf_counter() - ts  # includes the JIT compilation (or cache load)
-            if counters[2]:
-                done = int(counters[4])
-                break
-            stop = int(counters[6])
-            if stop >= 0:  # the spike arrays ran short at the start of step `stop`: double, resume there
-                spk_step = np.concatenate([spk_step, np.empty_like(spk_step)])
-                spk_id = np.concatenate([spk_id, np.empty_like(spk_id)])
-            steps, done = (stop if stop >= 0 else n1) - done, (stop if stop >= 0 else n1)
-            per_step = (time.perf_counter() - ts) / max(1, steps)
-            chunk = int(min(max(1, 0.2 / max(per_step, 1e-9)), 1_000_000))
-            remaining = (c.n_steps - done) * per_step
-            show = progress if progress is not None else (remaining > 2.0 and sys.stderr.isatty())
-            if bar is None and show and done < c.n_steps:
-                from rich.progress import Progress
-
-                bar = Progress(transient=False)
-                bar.start()
-                task = bar.add_task("simulating", total=c.n_steps)
-            if bar is not None:
-                bar.update(task, completed=done)
-    except KeyboardInterrupt:
-        complete, message = False, f"interrupted at t = {done * dt_ns:g} ns"
-        print(f"soen.simulate: {message}; returning the data recorded so far", file=sys.stderr)
-    finally:
-        if bar is not None:
-            bar.stop()
-        if threads is not None:
-            numba.set_num_threads(old_threads)
-    t_run = time.perf_counter() - t_run0
-    ns = int(counters[0])
-    order = np.lexsort((spk_id[:ns], spk_step[:ns]))
-    pops = {k: (int(c.pop_off[j]), int(c.pop_n[j])) for j, k in enumerate(c.pop_names)}
-    n_rec = min(n_rec_t, (done + rec_every - 1) // rec_every) if rec_every else 0
-    result = Result(
-        spike_times_ns=spk_step[:ns][order] * dt_ns,
-        spike_ids=spk_id[:ns][order].astype(np.int64),
-        populations=pops,
-        duration_ns=float(duration_ns),
-        dt_ns=float(dt_ns),
-        seed=int(seed),
-        integrator="point",
-        trace_times_ns=np.arange(n_rec) * rec_every * dt_ns if rec_every else np.empty(0),
-        traces_s=rec_v[:n_rec],
-        traces_phi=rec_x[:n_rec],
-        trace_labels=labels,
-        counts=dict(events=int(counters[1]), spikes=ns, input_spikes=int(counters[5])),
-        timing=dict(
-            compile_s=t_compile,
-            run_s=t_run,
-            first_chunk_s=t_first,
-            steps=done,
-            steps_per_s=done / t_run if t_run > 0 else float("inf"),
-            us_per_neuron_step=1e6 * t_run / max(1, done * n),
-        ),
-        complete=complete,
-        t_end_ns=done * dt_ns,
-        message=message,
-        metadata=dict(
-            engine="point",
-            n_synapses=c.n_synapses,
-            bytes_per_synapse=c.bytes_per_synapse,
-            synapse_bytes=int(c.out_tgt.nbytes + c.out_w.nbytes + c.out_d.nbytes + c.out_ptr.nbytes),
-            ring_slots=c.n_ring,
-            parallel=parallel,
-            dt_ms=c.dt_ms,
-            models={k: type(p.neuron).__name__ for k, p in network.populations.items()},
-            phase_order=[c.pop_names[k] for k in c.pop_order],
-        ),
-    )
-    if counters[2]:
-        i = int(counters[3])
-        pop = next(k for k, (o, m) in pops.items() if o <= i < o + m)
-        result.complete = False
-        result.message = (
-            f"non-finite state in neuron {pop}[{i - pops[pop][0]}] at t = "
-            f"{int(counters[4]) * dt_ns:g} ns (step {int(counters[4])})"
+        p, st = c.params, c.structure
+        self.c = c
+        n = c.n_neurons
+        n_ring = int(st["out_d"].max(initial=0)) + 1
+        node, key, lam, start = poisson_channels(c.inputs, c.dt_ns)
+        self.pch = (node, key, lam, start)
+        t = channel_tables(lam, c.seed, key)
+        deg = st["out_ptr"][node + 1] - st["out_ptr"][node]
+        self.pch_one = np.where(deg == 1, st["out_ptr"][node], -1)  # the connection of single-target channels
+        self.pch_tab, self.pch_big, self.pch_pre, self.tab = t["tab"], t["big"], t["pre"], (t["off"], t["cdf"], t["guide"])
+        self.arrays = dict(
+            v=np.array(p["v0"]), x=np.array(p["x0"]), y=np.array(p["y0"]), ref=np.zeros(n, dtype=np.int32),
+            pend=np.zeros(n, dtype=np.uint8), inbuf=np.zeros((n_ring, 2 * n)), pk=np.zeros(node.size, dtype=np.int64),
         )
-        err = FloatingPointError(result.message)
-        err.result = result
-        raise err
-    return result
+        self.fired = np.zeros(-(-n // 8) * 8, dtype=np.int8)  # padded: the kernel scans it 8 flags at a time
+        self.spk_step = np.empty(max(1024, 2 * n), dtype=np.int64)
+        self.spk_id = np.empty(max(1024, 2 * n), dtype=np.int32)
+        self.rec_idx = np.asarray(rec_idx, dtype=np.int64)
+        self.rec_v = np.zeros((rec_rows, self.rec_idx.size))
+        self.rec_x = np.zeros((rec_rows, self.rec_idx.size))
+        self.counters = np.zeros(8, dtype=np.int64)
+        self.totals = np.zeros(8, dtype=np.int64)
+        self.ev_pos = np.zeros(1, dtype=np.int64)
+        self.in_count = np.zeros(max(1, c.meta["n_nodes"] - n), dtype=np.int64)
+        self.parallel = (engine.threads is None or engine.threads > 1) and n >= _PARALLEL_MIN_NEURONS
+        self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
+                                      events=any(s.kind != "poisson" for s in c.inputs),
+                                      record=self.rec_idx.size > 0)
+        self._err = None
+
+    def advance(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> int:
+        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
+        node, key, lam, start = self.pch
+        self.ev_pos[0] = 0
+        done = n0
+        while done < n1:
+            self.kernel(
+                done, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
+                st["out_ptr"], st["out_tgt"], p["out_w"], st["out_d"], src_step, src_node, self.ev_pos,
+                node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
+                a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"], p["bias"],
+                self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
+                self.counters,
+            )
+            if self.counters[2]:
+                self._err = (int(self.counters[3]), int(self.counters[4]))
+                return int(self.counters[4])
+            stop = int(self.counters[6])
+            if stop < 0:
+                return n1
+            # the spike arrays ran short at the start of step `stop`: double them, go on from there
+            self.spk_step = np.concatenate([self.spk_step, np.empty_like(self.spk_step)])
+            self.spk_id = np.concatenate([self.spk_id, np.empty_like(self.spk_id)])
+            done = stop
+        return n1
+
+    def read(self):
+        n_spk, n_rec = int(self.counters[0]), int(self.counters[7])
+        out = (self.spk_step[:n_spk].copy(), self.spk_id[:n_spk].astype(np.int64), self.rec_v[:n_rec].copy(),
+               self.rec_x[:n_rec].copy())
+        self.totals[0] += n_spk
+        self.totals[7] += n_rec
+        self.counters[0] = 0
+        self.counters[7] = 0
+        return out
+
+    def error(self):
+        return self._err
+
+    def describe_element(self, i: int) -> str:
+        pops = self.c.populations
+        pop = next(k for k, (o, m) in pops.items() if o <= i < o + m)
+        return f"neuron {pop}[{i - pops[pop][0]}]"
+
+    def counts(self, n_spikes: int, n_pending_drives: int) -> dict:
+        t = self.totals + self.counters
+        return dict(events=int(t[1]), spikes=n_spikes, input_spikes=int(t[5]))
+
+    def fluxons(self) -> np.ndarray:
+        return np.empty(0)
+
+    def input_counts(self) -> np.ndarray:
+        """Input spikes of every input channel (nodes after the neurons) so far."""
+        return self.in_count[: self.c.meta["n_nodes"] - self.c.n_neurons].copy()
+
+    def state(self) -> dict:
+        return {**{k: self.arrays[k] for k in self.STATE}, "_counters": self.totals + self.counters,
+                "_in_count": self.in_count}
+
+    def load_state(self, z) -> None:
+        for k in self.STATE:
+            a = np.asarray(z[k])
+            if a.shape != self.arrays[k].shape or a.dtype != self.arrays[k].dtype:
+                raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")
+            self.arrays[k] = a.copy()
+        self.totals = np.asarray(z["_counters"]).copy()
+        self.totals[0] = self.totals[7] = 0
+        self.in_count = np.asarray(z["_in_count"]).copy()
+        self.counters[:] = 0
+
+
+class PointCPU:
+    """Point-model networks (:mod:`soen.models`) on the CPU (Numba): exact propagators, event-driven
+    delivery into a delay ring, Poisson channels drawn per step."""
+
+    kind = "point"
+
+    def __init__(self, threads=None):
+        from ._validate import check_threads
+
+        self.threads = check_threads(threads)
+
+    def describe(self, compiled=None) -> str:
+        return "cpu-point"
+
+    def prepare(self, compiled: Compiled, rec_idx, rec_rows: int) -> PointRun:
+        if compiled.kind != "point":
+            raise ValueError(f"the point-model CPU engine runs compiled networks of kind 'point', got {compiled.kind!r}")
+        return PointRun(self, compiled, rec_idx, rec_rows)

@@ -42,6 +42,24 @@ class Result:
     t_end_ns: float = 0.0
     message: str = ""
     metadata: dict = field(default_factory=dict)
+    #: source name → input spikes of each of its channels in this run (both engines draw the same)
+    input_counts: dict = field(default_factory=dict)
+
+    # spikes and traces may live in the run's results file (simulate(..., output=) streams them there
+    # and keeps nothing in memory): they are read from it on first access
+    def _attach_file(self, path, n_rows: int) -> None:
+        self._file = str(path)
+
+    def _from_file(self, name):
+        d = self.__dict__
+        if d.get("_" + name) is None and d.get("_file"):
+            from soen.io.results import load
+
+            r = load(d["_file"], traces=bool(self.trace_labels))
+            for k in ("spike_times_ns", "spike_ids", "traces_s", "traces_phi"):
+                if d.get("_" + k) is None:
+                    d["_" + k] = getattr(r, k)
+        return d.get("_" + name)
 
     @property
     def n_neurons(self) -> int:
@@ -123,3 +141,18 @@ class Result:
             lines.append(f"  wall time: compile {t.get('compile_s', 0):.3f} s, JIT {t.get('jit_s', 0):.3f} s, "
                          f"run {t.get('run_s', 0):.3f} s, {t.get('steps_per_s', 0):,.0f} steps/s")
         return "\n".join(lines)
+
+
+def _lazy(name):
+    def get(self):
+        return self._from_file(name)
+
+    def set_(self, value):
+        self.__dict__["_" + name] = value
+
+    return property(get, set_, doc=f"``{name}`` (read from the results file on first access when streamed there)")
+
+
+for _name in ("spike_times_ns", "spike_ids", "traces_s", "traces_phi"):
+    setattr(Result, _name, _lazy(_name))
+del _name

@@ -294,7 +294,7 @@ class NIRNetwork:
         """Run on ``inputs`` (see :meth:`network_for`) for T steps; return, per Output node, a (T, n)
         array: spikes emitted in step t (spiking nodes) or the potential v after step t (LI, I), in
         the NIR graph's values (mV ↔ 1)."""
-        from soen.engine.point import simulate_point
+        from soen import simulate
 
         data = self._input_arrays(inputs)
         T = next(iter(data.values())).shape[0]
@@ -304,14 +304,13 @@ class NIRNetwork:
             if src in self.node_populations and not self._spiking(src):
                 rec += [(pop, idx) for pop, idx in self.node_populations[src]]
         # one extra step so that the potential after step T-1 is sampled
-        res = simulate_point(
+        res = simulate(
             net,
             (T + 1) * self.dt_ns,
             dt_ns=self.dt_ns,
             seed=seed,
             record=[(pop, None) for pop, _ in rec] or None,
             threads=threads,
-            same_step=self.same_step,
         )
         outs = {}
         for node, src in self.outputs.items():
@@ -741,7 +740,7 @@ def from_nir(
         uk, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inv = np.asarray(inv).ravel()
         ws = np.bincount(inv, weights=w, minlength=uk.shape[0])
-        d_raw = d[first]  # the delay as given (the engine rounds it to the step)
+        d_raw = np.rint(d[first] / dt) * dt  # rounded to whole steps (the engine takes only delays on the grid)
         keep = ws != 0
         uk, ws, d_raw = uk[keep], ws[keep], d_raw[keep]
         sw, sl, snames = loc[src]
@@ -751,16 +750,17 @@ def from_nir(
                 m = (sw[uk[:, 0]] == gs) & (dw[uk[:, 1]] == gd)
                 if not m.any():
                     continue
-                proj = net.connect(
+                same = ch["propagation"] == "same_step" and src in node_models
+                net.connect(
                     snames[gs],
                     dnames[gd],
                     FromList(sl[uk[m, 0]], dl[uk[m, 1]]),
                     weight=ws[m],
                     delay_ns=d_raw[m] * ms * NS_PER_MS,
+                    same_step=same,
                 )
-                if ch["propagation"] == "same_step" and src in node_models:
+                if same:
                     same_step.add(len(net.projections) - 1)
-                del proj
     meta = dict(
         ch,
         dt=float(dt),
@@ -770,7 +770,7 @@ def from_nir(
         preset=preset,
         voltage_unit="mV",
         current_unit="nA",
-        delays="kept as given; rounded to whole steps by the engine",
+        delays="rounded to whole steps on import",
         input="spike counts per step; step t at time t*dt, integrated in step t",
         output="spikes of step t at index t; potentials after step t",
         nodes={k: kinds[k] for k in kinds},

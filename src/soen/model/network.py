@@ -330,6 +330,10 @@ class Projection:
     its synaptic sites. ``weight`` (dimensionless, multiplies the SPD flux) and ``delay_ns`` are a
     scalar, an array with one value per connection, or a distribution (:class:`Uniform`,
     :class:`Normal`). ``synapse`` overrides the post neuron's default synapse.
+
+    ``same_step`` (point models only; discrete-time graphs such as NIR): a spike made in step n is
+    integrated by its targets within the same step n instead of step n + 1 (the post population is then
+    updated after the pre population; a loop of such projections is refused).
     """
 
     pre: str
@@ -339,8 +343,11 @@ class Projection:
     delay_ns: object = 1.0
     target: object = "sites"
     synapse: Synapse | None = None
+    same_step: bool = False
 
     def __post_init__(self):
+        if not isinstance(self.same_step, bool):
+            raise TypeError(f"Projection.same_step must be True or False, got {self.same_step!r}")
         if not hasattr(self.connector, "pairs"):
             raise TypeError(f"Projection.connector must be a connector (AllToAll, …), got {self.connector!r}")
         if self.synapse is not None and not isinstance(self.synapse, Synapse):

@@ -1,0 +1,191 @@
+"""The SOEN CPU engine object: lowers a :class:`~soen.engine.ir.Compiled` of kind ``"soen"`` to the
+arguments of the Numba step kernel (:mod:`soen.engine.cpu`) and steps it chunk by chunk.
+
+What belongs to this engine only (not to the IR): the derived per-step factors (h/β, hα/β, channel
+decays e^(−dt/τ)), the hotspot lags in steps, the delay ring (its length covers the longest delay plus
+the photonic jitter and emission margin) and the pending-event buffer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._inputs import dark_events, poisson_channels
+from ._poisson import channel_tables
+
+#: integrator name → kernel code
+INTEGRATORS = {"euler": 0, "heun": 1}
+_PARALLEL_MIN_DENDRITES = 4096
+#: state arrays of a run (checkpointed)
+STATE = ("s", "s_new", "k1", "gbuf", "phi", "chC", "chR", "chF", "pend", "sy_last", "sy_phi_end", "sy_t_end",
+         "ring", "ring_n", "ref_until", "node_count", "fluxons")
+N_COUNTERS = 11
+
+
+class SoenRun:
+    """Kernel arguments and mutable state of one run (made by :meth:`SoenCPU.prepare`)."""
+
+    def __init__(self, engine, c, rec_idx: np.ndarray, rec_rows: int):
+        from . import cpu
+
+        p, st, m = c.params, c.structure, c.meta
+        self.c = c
+        dt = c.dt_ns
+        h = float(m["h_tau"])
+        nd, nch, nsyn, nn = m["n_dendrites"], st["ch_type"].size, m["n_synapses"], m["n_neurons"]
+        self.d_hb = h / p["d_beta"]
+        self.d_ahb = h * p["d_alpha"] / p["d_beta"]
+        self.ch_dr = np.exp(-dt / p["st_tr_ns"][st["ch_type"]])
+        self.ch_df = np.exp(-dt / p["st_tf_ns"][st["ch_type"]])
+        ths, tr, tf = p["st_ths_ns"], p["st_tr_ns"], p["st_tf_ns"]
+        self.st_hs = np.ceil(ths / dt - 1e-9).astype(np.int64)
+        lag = self.st_hs * dt
+        self.st_e = np.stack([np.exp(-ths / tr), np.exp(-lag / tr), np.exp(-(lag - ths) / tf)], axis=1)
+        self.photonic = "out_mu" in p
+        if self.photonic:
+            self.out_mu = np.asarray(p["out_mu"])
+            self.out_jit = np.asarray(p["out_jitter_ns"]) / dt
+            self.out_key = np.asarray(st["conn_key"])
+            self.em_tau = float(p["emission_tau_ns"][0]) / dt
+            self.dark_hz = float(p["dark_rate_hz"][0])
+            margin = int(math.ceil(8 * self.out_jit.max(initial=0.0) + 30 * self.em_tau))
+        else:
+            self.out_mu = self.out_jit = np.zeros(1)
+            self.out_key = np.zeros(1, dtype=np.int64)
+            self.em_tau, self.dark_hz, margin = 0.0, 0.0, 0
+        n_ring = int(st["out_delay"].max(initial=0)) + margin + 2
+        n_pend = int(self.st_hs.max(initial=0)) + 1
+        self.noise = np.asarray(p["d_noise"]) if "d_noise" in p else np.zeros(0)
+        node, key, lam, start = poisson_channels(c.inputs, dt)
+        self.pch = (node, key, lam, start)
+        t = channel_tables(lam, c.seed, key)
+        self.pch_tab, self.pch_pre, self.tab = t["tab"], t["pre"], (t["off"], t["cdf"], t["guide"])
+        self.kernel_tab = m["table"].kernel_arrays()
+        self.syn_keys = self.out_key[: m["n_connections"]] if self.photonic else np.zeros(0, dtype=np.int64)
+        self.parallel = (engine.threads is None or engine.threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
+        self.integrator = engine.integrator
+        self.kernel = cpu.get_kernel(self.parallel, heun=INTEGRATORS[engine.integrator] != 0,
+                                     noisy=self.noise.size > 0, photonic=self.photonic, poisson=node.size > 0)
+        self.rec_idx = np.asarray(rec_idx, dtype=np.int64)
+        self.arrays = dict(
+            s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
+            chC=np.zeros(nch), chR=np.zeros(nch), chF=np.zeros(nch), pend=np.zeros((nch, n_pend, 3)),
+            sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn), sy_t_end=np.zeros(nsyn),
+            ring=np.empty((n_ring, 64), dtype=np.int64), ring_n=np.zeros(n_ring, dtype=np.int64),
+            ref_until=np.full(nn, -1, dtype=np.int64), node_count=np.zeros(m["n_nodes"], dtype=np.int64),
+            fluxons=np.zeros(nd),
+        )
+        self.fired = np.zeros(nn, dtype=np.int64)
+        self.src_pos = np.zeros(2, dtype=np.int64)
+        self.spk_step = np.empty(1024, dtype=np.int64)
+        self.spk_id = np.empty(1024, dtype=np.int64)
+        self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
+        self.totals = np.zeros(N_COUNTERS, dtype=np.int64)  # counts of the drained chunks
+        self.rec_s = np.zeros((rec_rows, self.rec_idx.size))
+        self.rec_phi = np.zeros((rec_rows, self.rec_idx.size))
+
+    def advance(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> int:
+        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
+        if self.photonic and self.dark_hz > 0:
+            dk_step, dk_syn = dark_events(self.syn_keys, self.dark_hz, c.dt_ns, c.seed, n0, n1)
+        else:
+            dk_step = dk_syn = np.empty(0, dtype=np.int64)
+        self.src_pos[:] = 0
+        node, key, lam, start = self.pch
+        a["ring"], self.spk_step, self.spk_id = self.kernel(
+            n0, n1, c.dt_ns, float(c.meta["h_tau"]), c.seed,
+            self.d_hb, self.d_ahb, p["d_bias"], p["d_offset"], st["cp_ptr"], st["cp_src"], p["cp_J"], st["ch_ptr"],
+            self.ch_dr, self.ch_df,
+            st["sy_ch"], p["sy_w"], st["sy_type"], p["st_A"], p["st_ths_ns"], self.st_e, p["st_tf_ns"], p["st_dead_ns"],
+            self.st_hs,
+            st["out_ptr"], st["out_delay"], self.out_mu, self.out_jit, self.out_key, self.em_tau, src_step, src_node,
+            dk_step, dk_syn,
+            node, key, lam, start, self.pch_tab, self.pch_pre, *self.tab,
+            st["nr_soma"], st["nr_ref_syn"], p["nr_thresh"], st["nr_ref_steps"],
+            self.noise, st["d_key"],
+            self.kernel_tab,
+            a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
+            a["sy_last"], a["sy_phi_end"], a["sy_t_end"], a["ring"], a["ring_n"], a["ref_until"],
+            a["node_count"], self.src_pos, a["fluxons"], self.fired,
+            self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_s, self.rec_phi, self.counters,
+        )
+        return int(self.counters[7]) if self.counters[5] else n1
+
+    def read(self):
+        """(spike steps, ids, trace rows s, φ) produced since the last read (then forgotten here)."""
+        n_spk, n_rec = int(self.counters[2]), int(self.counters[8])
+        out = (self.spk_step[:n_spk].copy(), self.spk_id[:n_spk].copy(), self.rec_s[:n_rec].copy(),
+               self.rec_phi[:n_rec].copy())
+        self.totals[2] += n_spk
+        self.totals[8] += n_rec
+        self.counters[2] = 0
+        self.counters[8] = 0
+        return out
+
+    def error(self):
+        """(element, step) of a non-finite state, or None."""
+        return (int(self.counters[6]), int(self.counters[7])) if self.counters[5] else None
+
+    def describe_element(self, d: int) -> str:
+        m = self.c.meta
+        nid = int(self.c.structure["d_neuron"][d])
+        pop = max((k for k, o in m["pop_offset"].items() if o <= nid), key=lambda k: m["pop_offset"][k])
+        local = d - int(self.c.structure["dend_offset"][nid])
+        names = m["dend_names"][pop]
+        dname = names[local] if local < len(names) else "refractory"
+        return f"dendrite {d} ({pop}[{nid - m['pop_offset'][pop]}].{dname})"
+
+    def counts(self, n_spikes: int, n_pending_drives: int) -> dict:
+        t = self.totals + self.counters
+        drives = n_spikes - n_pending_drives
+        return dict(events=int(t[0]) - drives, refractory_drives=drives, dead_time_drops=int(t[1]),
+                    spikes=n_spikes, lost=int(t[3]), photons_detected=int(t[4]), dark_counts=int(t[9]),
+                    input_spikes=int(t[10]))
+
+    def input_counts(self) -> np.ndarray:
+        """Input spikes of every input channel (nodes after the neurons) so far."""
+        return self.arrays["node_count"][self.c.n_neurons:].copy()
+
+    def fluxons(self) -> np.ndarray:
+        return self.arrays["fluxons"] * (float(self.c.meta["h_tau"]) / (2 * np.pi))
+
+    def state(self) -> dict:
+        """Every state array and counter (for a checkpoint)."""
+        return {**{k: self.arrays[k] for k in STATE}, "_fired": self.fired,
+                "_counters": self.totals + self.counters}
+
+    def load_state(self, z) -> None:
+        for k in STATE:
+            a = np.asarray(z[k])
+            if k != "ring" and a.shape != self.arrays[k].shape:
+                raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")
+            self.arrays[k] = a.copy()
+        self.fired = np.asarray(z["_fired"]).copy()
+        self.totals = np.asarray(z["_counters"]).copy()
+        self.totals[2] = self.totals[8] = 0
+        self.counters[:] = 0
+
+
+class SoenCPU:
+    """SOEN networks on the CPU (Numba): clock-driven dendrites, event-driven synapses and photons."""
+
+    kind = "soen"
+
+    def __init__(self, threads=None, integrator: str = "euler"):
+        from ._validate import check_threads
+
+        self.threads = check_threads(threads)
+        if integrator not in INTEGRATORS:
+            raise ValueError(f"integrator must be one of {sorted(INTEGRATORS)}, got {integrator!r}")
+        self.integrator = integrator
+
+    def describe(self, compiled=None) -> str:
+        """The options that change results (threads do not)."""
+        return f"cpu-soen|{self.integrator}"
+
+    def prepare(self, compiled, rec_idx, rec_rows: int) -> SoenRun:
+        if compiled.kind != "soen":
+            raise ValueError(f"the SOEN CPU engine runs compiled networks of kind 'soen', got {compiled.kind!r}")
+        return SoenRun(self, compiled, rec_idx, rec_rows)

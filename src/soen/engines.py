@@ -1,0 +1,51 @@
+"""Engines: objects that step a compiled network (:class:`soen.Compiled`) under the one driver.
+
+``soen.simulate(network, duration_ns, engine=...)`` takes ``"cpu"`` (the default) or an engine
+object. An engine implements ``prepare(compiled, record_elements, buffer_rows)`` and returns a run
+object with ``advance(n0, n1, input_steps, input_nodes, record_every)``, ``read()``, ``error()``,
+``counts()``, ``state()`` and ``load_state()`` (see :mod:`soen.engine.driver`).
+
+>>> import soen
+>>> eng = soen.engines.CPU(threads=1)
+>>> eng.describe()
+'cpu|euler'
+"""
+
+from __future__ import annotations
+
+from soen.engine._soen_cpu import INTEGRATORS, SoenCPU
+from soen.engine.point import PointCPU
+
+__all__ = ["CPU", "SoenCPU", "PointCPU", "INTEGRATORS"]
+
+
+class CPU:
+    """The CPU engines (Numba): SOEN networks on :class:`SoenCPU`, point models (:mod:`soen.models`)
+    on :class:`PointCPU`, chosen by the compiled network's kind.
+
+    Parameters
+    ----------
+    threads : worker threads (default: Numba's default); results do not depend on it.
+    integrator : ``"euler"`` (forward Euler, as the phenomenological model) or ``"heun"`` (explicit
+        trapezoid, 2nd order) for the SOEN dendrite ODE.
+    """
+
+    def __init__(self, threads=None, integrator: str = "euler"):
+        self._soen = SoenCPU(threads=threads, integrator=integrator)
+        self._point = PointCPU(threads=threads)
+        self.threads = self._soen.threads
+        self.integrator = integrator
+
+    def _for(self, compiled):
+        return self._point if compiled.kind == "point" else self._soen
+
+    def describe(self, compiled=None) -> str:
+        if compiled is not None:
+            return self._for(compiled).describe()
+        return f"cpu|{self.integrator}"
+
+    def prepare(self, compiled, rec_idx, rec_rows: int):
+        return self._for(compiled).prepare(compiled, rec_idx, rec_rows)
+
+    def __repr__(self) -> str:
+        return f"CPU(threads={self.threads}, integrator={self.integrator!r})"
