@@ -28,11 +28,15 @@ class CPU:
     threads : worker threads (default: Numba's default); results do not depend on it.
     integrator : ``"euler"`` (forward Euler, as the phenomenological model) or ``"heun"`` (explicit
         trapezoid, 2nd order) for the SOEN dendrite ODE.
+    delivery : point models: ``"dense"`` (weights summed into a ring of inputs when a spike is sent) or
+        ``"events"`` (synapse events in the ring, weights read at arrival); SOEN synapses always read
+        their weight when the photon arrives.
     """
 
-    def __init__(self, threads=None, integrator: str = "euler"):
+    def __init__(self, threads=None, integrator: str = "euler", delivery: str = "dense"):
         self._soen = SoenCPU(threads=threads, integrator=integrator)
-        self._point = PointCPU(threads=threads)
+        self._point = PointCPU(threads=threads, delivery=delivery)
+        self.delivery = delivery
         self.threads = self._soen.threads
         self.integrator = integrator
 
@@ -48,4 +52,4 @@ class CPU:
         return self._for(compiled).prepare(compiled, rec_idx, rec_rows)
 
     def __repr__(self) -> str:
-        return f"CPU(threads={self.threads}, integrator={self.integrator!r})"
+        return f"CPU(threads={self.threads}, integrator={self.integrator!r}, delivery={self.delivery!r})"

@@ -50,7 +50,6 @@ neuron).
 
 from __future__ import annotations
 
-import math
 from dataclasses import KW_ONLY, dataclass, fields
 
 import numpy as np
@@ -74,15 +73,6 @@ _INTEGRATIONS = ("exact", "euler")
 _RESETS = ("value", "subtract")
 _RESET_TIMINGS = ("immediate", "next_step")
 
-# kernel model codes (engine/point.py dispatches on these)
-KIND_LIF = 0
-KIND_CUBA = 1
-KIND_IF = 2
-KIND_THRESHOLD = 3
-KIND_COND = 4
-KIND_DELTA = 5
-N_PARAMS = 20  # width of the per-population parameter row
-
 
 def _check_init(owner: str, name: str, value) -> None:
     if isinstance(value, (Uniform, Normal)):
@@ -95,28 +85,15 @@ def _check_choice(owner: str, name: str, value, allowed) -> None:
         raise ValueError(f"{owner}.{name} must be one of {list(allowed)}, got {value!r}")
 
 
-def _ref_steps(t_ref_ms: float, dt_ms: float) -> int:
-    return int(round(t_ref_ms / dt_ms))
-
-
 class _PointModel:
-    """Mixin of every point model: marks it for ``soen.simulate``'s dispatch and lists its state."""
+    """Mixin of every point model: marks it for ``soen.simulate``'s dispatch. The models are plain
+    data; the point engine lowers them to its kernel rows (:mod:`soen.engine._point_lower`)."""
 
     _point_model = True
-    #: synaptic targets a projection may name (``Projection.target``); "sites" means the default
-    _targets: tuple = ("current",)
 
     def params(self) -> dict:
         """The parameters as a plain dict (name → value), e.g. for files and NIR metadata."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    # engine interface -------------------------------------------------------------------------
-    def _kernel_row(self, dt_ms: float) -> tuple[int, np.ndarray]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _init_fields(self) -> tuple:
-        """Names of the fields giving the initial (v, x, y) state (x, y: model's second/third variable)."""
-        return ("v_init_mV", None, None)
 
     def _spiking(self) -> bool:
         return True
@@ -185,21 +162,6 @@ class _Integrator(_Offset):
     def _spiking(self) -> bool:
         return False
 
-    def _row(self, dt_ms: float, tau_ms: float, r: float, v_leak: float, integration: str) -> np.ndarray:
-        """Kernel parameter row of the potential (no threshold; :class:`_Spiking` adds it)."""
-        p = np.zeros(N_PARAMS)
-        p[0] = v_leak
-        p[1] = r
-        p[2] = math.inf
-        p[5] = math.exp(-dt_ms / tau_ms)
-        p[6] = dt_ms / tau_ms
-        p[7] = 0.0 if integration == "exact" else 1.0
-        p[12] = dt_ms
-        # p[3] (reset value), p[8] (subtract), p[9] (next_step), p[10] (refractory steps), p[11]
-        # (spiking), p[17] (strict) stay 0; the constant input i_offset is a per-neuron array in the engine
-        return p
-
-
 @dataclass(frozen=True, eq=False, kw_only=True)
 class _Spiking(_Integrator, _Strict):
     """Threshold, reset and refractoriness of the spiking NIR-style models (LIF, CubaLIF, IF):
@@ -224,18 +186,6 @@ class _Spiking(_Integrator, _Strict):
     def _spiking(self) -> bool:
         return True
 
-    def _row(self, dt_ms, tau_ms, r, v_leak, integration):
-        p = super()._row(dt_ms, tau_ms, r, v_leak, integration)
-        p[2] = self.v_threshold_mV
-        p[3] = self.v_reset_mV
-        p[8] = 0.0 if self.reset == "value" else 1.0
-        p[9] = 0.0 if self.reset_timing == "immediate" else 1.0
-        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
-        p[11] = 1.0
-        p[17] = 1.0 if self.threshold_strict else 0.0
-        return p
-
-
 @dataclass(frozen=True, eq=False, kw_only=True)
 class _Membrane(_Integrator):
     """A leaky membrane: input resistance ``r_MOhm`` (MΩ; mV per nA) and leak potential ``v_leak_mV``."""
@@ -259,10 +209,6 @@ class _Tau(_Membrane):
         super()._check()
         check_real(type(self).__name__, "tau_ms", self.tau_ms, low=0.0, low_open=True)
 
-    def _kernel_row(self, dt_ms):
-        return KIND_LIF, self._row(dt_ms, self.tau_ms, self.r_MOhm, self.v_leak_mV, self.integration)
-
-
 @dataclass(frozen=True, eq=False)
 class _Ideal(_Integrator):
     """An integrator without leak, ``dv/dt = R I``: ``r_mV_per_ms_nA`` (R in mV/(ms·nA)); IF and I.
@@ -273,10 +219,6 @@ class _Ideal(_Integrator):
     def _check(self) -> None:
         super()._check()
         check_real(type(self).__name__, "r_mV_per_ms_nA", self.r_mV_per_ms_nA)
-
-    def _kernel_row(self, dt_ms):
-        return KIND_IF, self._row(dt_ms, 1.0, self.r_mV_per_ms_nA, 0.0, "exact")
-
 
 @dataclass(frozen=True, eq=False)
 class LIF(_Tau, _Spiking):
@@ -374,24 +316,6 @@ class CubaLIF(_Membrane, _Spiking):
                 f"(got integration={self.integration!r}; the exact propagator has no order)"
             )
 
-    def _init_fields(self):
-        return ("v_init_mV", "i_syn_init_nA", None)
-
-    def _kernel_row(self, dt_ms):
-        p = self._row(dt_ms, self.tau_mem_ms, self.r_MOhm, self.v_leak_mV, self.integration)
-        ts, tm = self.tau_syn_ms, self.tau_mem_ms
-        ps, pm = math.exp(-dt_ms / ts), math.exp(-dt_ms / tm)
-        p[13] = ps
-        p[14] = dt_ms / ts
-        if abs(ts - tm) > 1e-12 * max(ts, tm):
-            p[15] = ts / (ts - tm) * (ps - pm)
-        else:
-            p[15] = dt_ms / tm * pm
-        p[16] = self.w_in
-        p[18] = 1.0 if self.euler_order == "current_first" else 0.0
-        return KIND_CUBA, p
-
-
 @dataclass(frozen=True, eq=False)
 class IF(_Ideal, _Spiking):
     r"""Integrate-and-fire neuron without leak (NIR ``IF``): :math:`dv/dt = R\,I`.
@@ -422,17 +346,6 @@ class Threshold(_Offset, _Strict):
     def _check(self) -> None:
         super()._check()
         check_real("Threshold", "threshold_nA", self.threshold_nA)
-
-    def _init_fields(self):
-        return (None, None, None)
-
-    def _kernel_row(self, dt_ms):
-        p = np.zeros(N_PARAMS)
-        p[2] = self.threshold_nA
-        p[11] = 1.0
-        p[17] = 1.0 if self.threshold_strict else 0.0
-        return KIND_THRESHOLD, p
-
 
 # ------------------------------------------------------------------------------------------------
 # conductance-based and delta-current LIF
@@ -486,7 +399,6 @@ class CondExpLIF(_PointModel):
     g_ex_init_nS: object = 0.0
     g_in_init_nS: object = 0.0
     method: str = "exponential_euler"
-    _targets = ("exc", "inh")
 
     def __post_init__(self):
         for n in ("C_m_pF", "g_L_nS", "tau_syn_ex_ms", "tau_syn_in_ms"):
@@ -497,32 +409,6 @@ class CondExpLIF(_PointModel):
         for n in ("V_init_mV", "g_ex_init_nS", "g_in_init_nS"):
             _check_init("CondExpLIF", n, getattr(self, n))
         _check_choice("CondExpLIF", "method", self.method, _COND_METHODS)
-
-    def _init_fields(self):
-        return ("V_init_mV", "g_ex_init_nS", "g_in_init_nS")
-
-    def _kernel_row(self, dt_ms):
-        p = np.zeros(N_PARAMS)
-        p[0] = self.E_L_mV
-        p[1] = self.g_L_nS
-        p[2] = self.V_th_mV
-        p[3] = self.V_reset_mV
-        p[4] = self.C_m_pF
-        p[5] = self.E_ex_mV
-        p[6] = self.E_in_mV
-        p[7] = self.I_e_pA
-        p[8] = math.exp(-dt_ms / self.tau_syn_ex_ms)
-        p[9] = math.exp(-dt_ms / self.tau_syn_in_ms)
-        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
-        p[11] = 1.0
-        p[12] = dt_ms
-        p[13] = 0.0 if self.method == "exponential_euler" else 1.0
-        p[14] = self.tau_syn_ex_ms
-        p[15] = self.tau_syn_in_ms
-        p[16] = math.exp(-0.5 * dt_ms / self.tau_syn_ex_ms)
-        p[17] = math.exp(-0.5 * dt_ms / self.tau_syn_in_ms)
-        return KIND_COND, p
-
 
 @dataclass(frozen=True, eq=False)
 class DeltaLIF(_PointModel):
@@ -553,20 +439,6 @@ class DeltaLIF(_PointModel):
             check_real("DeltaLIF", n, getattr(self, n))
         check_real("DeltaLIF", "t_ref_ms", self.t_ref_ms, low=0.0)
         _check_init("DeltaLIF", "V_init_mV", self.V_init_mV)
-
-    def _init_fields(self):
-        return ("V_init_mV", None, None)
-
-    def _kernel_row(self, dt_ms):
-        p = np.zeros(N_PARAMS)
-        p[0] = self.E_L_mV
-        p[2] = self.theta_mV
-        p[3] = self.V_reset_mV
-        p[5] = math.exp(-dt_ms / self.tau_m_ms)
-        p[10] = _ref_steps(self.t_ref_ms, dt_ms)
-        p[11] = 1.0
-        return KIND_DELTA, p
-
 
 #: every public point model class
 POINT_MODELS = (LIF, CubaLIF, LI, IF, I, Threshold, CondExpLIF, DeltaLIF)

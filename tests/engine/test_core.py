@@ -35,7 +35,7 @@ def test_inputs_identical_in_both_engines_and_equal_to_the_counter_based_referen
     dur, dt, seed = 300.0, 0.1, 9
     a = soen.simulate(soen_net, dur, dt_ns=dt, seed=seed, table=TABLE)
     b = soen.simulate(point_net, dur, dt_ns=dt, seed=seed)
-    assert a.metadata["engine"].startswith("cpu-soen") and b.metadata["engine"] == "cpu-point"
+    assert a.metadata["engine"].startswith("cpu-soen") and b.metadata["engine"] == "cpu-point|dense"
     for name in ("drive", "clk", "kick"):
         np.testing.assert_array_equal(a.input_counts[name], b.input_counts[name])
     # the reference: per step n and channel c, soen._rng.poisson keyed by the source's stable name id
@@ -235,3 +235,29 @@ def test_checkpoint_refuses_any_change_and_names_it(tmp_path, change, part):
     kw.update({k: v for k, v in change.items() if k != "weight"})
     with pytest.raises(ValueError, match=rf"{part.replace('.', '[.]')} differs"):
         soen.simulate(net_with(change.get("weight", 1.0)), 100.0, **kw)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_point_event_delivery_reads_weights_at_arrival_and_equals_the_dense_ring(threads):
+    net = _busy_point_net()
+    net.add_source(soen.SpikeSource("kick", ([2e5, 3e5], [4e5])))
+    net.connect("kick", "e", soen.FromList(np.array([0, 1]), np.array([3, 4])), weight=5.0, delay_ns=0.0)
+    kw = dict(dt_ns=1e5, seed=4, record=("e", [3, 4]))
+    dense = soen.simulate(net, 5e7, engine=soen.engines.CPU(threads=threads), **kw)
+    ev = soen.simulate(net, 5e7, engine=soen.engines.CPU(threads=threads, delivery="events"), **kw)
+    assert dense.spike_ids.size > 100
+    np.testing.assert_array_equal(dense.spike_times_ns, ev.spike_times_ns)
+    np.testing.assert_array_equal(dense.spike_ids, ev.spike_ids)
+    np.testing.assert_array_equal(dense.traces_s, ev.traces_s)
+    assert dense.counts == ev.counts
+
+
+def test_incoming_synapse_lists_of_the_point_engine():
+    net = _busy_point_net()
+    c = soen.compile(net, dt_ns=1e5, seed=1)
+    st = c.structure
+    n = c.n_neurons
+    post = st["out_tgt"] % n
+    for i in (0, 17, 199):
+        syn = st["in_syn"][st["in_ptr"][i]:st["in_ptr"][i + 1]]
+        np.testing.assert_array_equal(np.sort(syn), np.flatnonzero(post == i))

@@ -85,20 +85,22 @@ def test_soen_run_exits_130_with_one_line_on_ctrl_c(tmp_path):
     assert soen.load(tmp_path / "long.h5").complete is False
 
 
-def _one_neuron(weight):
+def _one_neuron(weight, **soma):
     net = soen.Network()
-    net.add_population("n", 2, soen.point_neuron())
+    net.add_population("n", 2, soen.point_neuron(soma=soen.Soma(**soma)))
     net.add_source(soen.SpikeSource("kick", ([5.0], [7.0])))
     net.connect("kick", "n", soen.OneToOne(), weight=weight)
     return net
 
 
 def test_a_non_finite_flux_stops_the_run_naming_the_element():
-    with pytest.raises(FloatingPointError, match=r"non-finite state in dendrite 0 \(n\[0\]\.soma\) at t = 5\.1 ns") \
-            as err:
-        soen.simulate(_one_neuron(1e308), 20.0, table=TABLE)  # φ = 1e308 · φ_spd overflows the finite range
+    # after the spike, the refractory loop current s_ref > 0 feeds back J·s_ref, beyond the finite range
+    net = _one_neuron(1.0, refractory_coupling=-1e306)
+    with pytest.raises(FloatingPointError, match=r"non-finite state in dendrite 0 \(n\[0\]\.soma\) at t = ") as err:
+        soen.simulate(net, 40.0, table=TABLE)
     r = err.value.result
-    assert r.complete is False and r.t_end_ns == pytest.approx(5.1)
+    assert r.complete is False and r.spike_ids.size >= 1
+    assert r.spike_times_ns[0] < r.t_end_ns < 40.0
 
 
 def test_a_nan_weight_is_refused_before_the_run():
@@ -106,8 +108,8 @@ def test_a_nan_weight_is_refused_before_the_run():
 
     net = soen.Network()
     net.add_population("a", 2, soen.point_neuron())
-    net.connect("a", "a", soen.FromMatrix(sp.csr_matrix(np.array([[0.0, np.nan], [0.0, 0.0]]))), weight=None)
-    with pytest.raises(ValueError, match=r"weight must be finite; connection 0 has nan"):
+    with pytest.raises(ValueError, match=r"finite"):
+        net.connect("a", "a", soen.FromMatrix(sp.csr_matrix(np.array([[0.0, np.nan], [0.0, 0.0]]))), weight=None)
         soen.simulate(net, 10.0, table=TABLE)
 
 

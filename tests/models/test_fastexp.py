@@ -11,6 +11,7 @@ import pytest
 
 from soen.engine import _point_kernel as K
 from soen.engine._fastexp import fexp
+from soen.engine._point_lower import lower
 
 
 @nb.njit(cache=False)
@@ -107,7 +108,7 @@ def _cond_reference(off, nn, p, v, x, y, ref, fired, inbuf, slot):
 def test_cond_kernel_matches_reference_serial_and_parallel():
     from soen import models
 
-    p = models.CondExpLIF()._kernel_row(0.1)[1]
+    p = lower(models.CondExpLIF(), 0.1)[1]
     n, off, nn = 1203, 5, 1195  # odd sizes: vector and remainder iterations, an offset population
     rng = np.random.default_rng(11)
     v = rng.uniform(-70.0, -45.0, n)
@@ -147,7 +148,7 @@ def test_cond_rk4_kernel_serial_equals_parallel_and_runs_the_method():
     fine-step reference in test_point_models; here: it differs from exponential Euler)."""
     from soen import models
 
-    p = models.CondExpLIF(method="rk4")._kernel_row(0.1)[1]
+    p = lower(models.CondExpLIF(method="rk4"), 0.1)[1]
     n = 1203
     rng = np.random.default_rng(5)
     init = [

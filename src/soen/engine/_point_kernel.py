@@ -33,7 +33,7 @@ from soen._rng import poisson
 
 from ._poisson import GUIDE_M, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
 from soen.engine._fastexp import fexp
-from soen.models import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
+from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
 STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
 
@@ -270,6 +270,51 @@ def _send(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol):
     return out_ptr[node + 1] - out_ptr[node]
 
 
+@nb.njit(cache=True)
+def _grow_events(ev_e, ev_k, cap):
+    """Copies of the event ring (synapse ids, multiplicities) with ``cap`` entries per slot."""
+    e2 = np.empty((ev_e.shape[0], cap), dtype=ev_e.dtype)
+    k2 = np.empty((ev_k.shape[0], cap), dtype=ev_k.dtype)
+    for a in range(ev_e.shape[0]):
+        for b in range(ev_e.shape[1]):
+            e2[a, b] = ev_e[a, b]
+            k2[a, b] = ev_k[a, b]
+    return e2, k2
+
+
+@nb.njit(cache=True)
+def _send_ev(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n):
+    """Event delivery: push (synapse, multiplicity) of every outgoing connection of ``node`` into the
+    slot of its arrival; the weight is read when the event is delivered (:func:`_deliver_ev`). A
+    zero-step connection arrives in this very step and is added at once. Returns (count, ring arrays)."""
+    base = n % L
+    for e in range(out_ptr[node], out_ptr[node + 1]):
+        d = out_d[e]
+        if d == 0:
+            flat[base * ncol + out_tgt[e]] += mult * out_w[e]
+            continue
+        slot = base + d
+        if slot >= L:
+            slot -= L
+        q = ev_n[slot]
+        if q == ev_e.shape[1]:
+            ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
+        ev_e[slot, q] = e
+        ev_k[slot, q] = mult
+        ev_n[slot] = q + 1
+    return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
+
+
+@nb.njit(cache=True)
+def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
+    """Add the events of ``slot`` (in the order they were sent) with the weights as they are now."""
+    row = slot * ncol
+    for q in range(ev_n[slot]):
+        e = ev_e[slot, q]
+        flat[row + out_tgt[e]] += ev_k[slot, q] * out_w[e]
+    ev_n[slot] = 0
+
+
 def _run_py(
     n0,
     n1,
@@ -313,6 +358,9 @@ def _run_py(
     rec_v,
     rec_x,
     in_count,
+    ev_e,
+    ev_k,
+    ev_n,
     counters,
 ):
     """Steps n0..n1-1 (``in_count``: input spikes per input node, accumulated). counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
@@ -328,7 +376,9 @@ def _run_py(
         slot = n % L
         if counters[0] + n_neu > spk_step.shape[0]:  # room for every neuron to spike in this step
             counters[6] = n  # the caller grows the spike arrays and resumes at step n
-            return
+            return ev_e, ev_k
+        if EVENTS:  # events sent in earlier steps reach their targets now, with the current weights
+            _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n)
         if HAS_REC:
             if rec_every > 0 and n % rec_every == 0:
                 r = counters[7]
@@ -342,7 +392,12 @@ def _run_py(
             while e < ev_step.shape[0] and ev_step[e] < n:
                 e += 1
             while e < ev_step.shape[0] and ev_step[e] == n:
-                counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+                if EVENTS:
+                    m_, ev_e, ev_k = _send_ev(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
+                                              ev_e, ev_k, ev_n)
+                    counters[1] += m_
+                else:
+                    counters[1] += _send(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                 counters[5] += 1
                 in_count[ev_node[e] - n_neu] += 1
                 e += 1
@@ -356,7 +411,13 @@ def _run_py(
                 for c in range(nch):
                     k = pk[c]
                     if k > 0:
-                        counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+                        if EVENTS:
+                            m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat,
+                                                      L, ncol, ev_e, ev_k, ev_n)
+                            counters[1] += m_
+                        else:
+                            counters[1] += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L,
+                                                 ncol)
                         counters[5] += k
                         in_count[pch_node[c] - n_neu] += k
             else:  # one pass: draw and deliver (the same draws, the same order)
@@ -370,7 +431,11 @@ def _run_py(
                             n_in += k
                             in_count[pch_node[c] - n_neu] += k
                             e = pch_one[c]
-                            if e >= 0:  # a channel with one connection (a Poisson drive per neuron)
+                            if EVENTS:
+                                m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
+                                                          flat, L, ncol, ev_e, ev_k, ev_n)
+                                n_ev += m_
+                            elif e >= 0:  # a channel with one connection (a Poisson drive per neuron)
                                 arrive = base + out_d[e]  # (not ``slot``: the step's own slot)
                                 if arrive >= L:
                                     arrive -= L
@@ -425,20 +490,27 @@ def _run_py(
                         counters[2] = 1
                         counters[3] = i
                         counters[4] = n
-                        return
+                        return ev_e, ev_k
                     c = counters[0]
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1
-                    counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+                    if EVENTS:
+                        m_, ev_e, ev_k = _send_ev(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
+                                                  ev_k, ev_n)
+                        counters[1] += m_
+                    else:
+                        counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
     counters[6] = -1
+    return ev_e, ev_k
 
 
 # Defaults of the specialisation constants (the module-level _run_py itself is never compiled).
-PAR = HAS_COND = HAS_COND_RK4 = HAS_DELTA = HAS_GENERIC = HAS_POISSON = HAS_REC = HAS_EVENTS = True
+PAR = HAS_COND = HAS_COND_RK4 = HAS_DELTA = HAS_GENERIC = HAS_POISSON = HAS_REC = HAS_EVENTS = EVENTS = True
 
 
-def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, record: bool):
+def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, record: bool,
+                  delivery: str = "dense"):
     """The run loop specialised for one network (:func:`soen.engine._jit.specialise`): serial or
     parallel blocks, only the model kinds in ``kinds`` (and only the CondExpLIF methods of the parameter
     ``rows``), the Poisson channel draw, the explicit input spikes and the recording only when the
@@ -457,6 +529,7 @@ def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, r
             HAS_POISSON=bool(poisson),
             HAS_EVENTS=bool(events),
             HAS_REC=bool(record),
+            EVENTS=delivery == "events",
         ),
     )
 
@@ -500,3 +573,26 @@ def csr_scatter(pre, tgt, w, d, pos, out_tgt, out_w, out_d):
         out_w[k] = w[e]
         out_d[k] = d[e]
         pos[s] = k + 1
+
+
+@nb.njit(cache=True)
+def _incoming(out_tgt, n_neu, ptr, syn):
+    for e in range(out_tgt.shape[0]):
+        ptr[out_tgt[e] % n_neu + 1] += 1
+    for i in range(n_neu):
+        ptr[i + 1] += ptr[i]
+    pos = ptr[:-1].copy()
+    for e in range(out_tgt.shape[0]):
+        i = out_tgt[e] % n_neu
+        syn[pos[i]] = e
+        pos[i] += 1
+
+
+def incoming_lists(out_tgt, n_neu: int):
+    """The incoming synapses of every neuron (for post-synaptic updates): synapses
+    ``syn[ptr[i]:ptr[i+1]]`` end on neuron i (ascending synapse index; a counting sort, one pass)."""
+    ptr = np.zeros(n_neu + 1, dtype=np.int64)
+    syn = np.empty(out_tgt.shape[0], dtype=np.int32 if out_tgt.shape[0] < 2**31 else np.int64)
+    if n_neu:
+        _incoming(out_tgt, n_neu, ptr, syn)
+    return ptr, syn

@@ -56,6 +56,9 @@ def resolve_projection(network, p_index: int, seed: int, compact: bool = False, 
     where = f"Projection {proj.pre!r}->{proj.post!r}"
     if proj.weight is None and isinstance(proj.connector, FromMatrix):
         w = proj.connector.values()[idx]
+        if not np.isfinite(w).all():
+            bad = int(np.flatnonzero(~np.isfinite(w))[0])
+            raise ValueError(f"{where} weight must be finite; connection {bad} has {float(w[bad])!r}")
     else:
         w = values_onto(proj.weight, post, idx, n_total, seed, "weights", pid, f"{where} weight", compact)
     delay = values_onto(proj.delay_ns, post, idx, n_total, seed, "delays", pid, f"{where} delay_ns", compact)

@@ -266,7 +266,7 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
     old_threads = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(int(threads))
-    complete, message, error = True, "", None
+    complete, message, error, interrupted = True, "", None, False
     bar, task = None, None
     t_jit = 0.0
     t_run0 = time.perf_counter()
@@ -304,9 +304,8 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                     task = bar.add_task("simulating", total=n_steps)
                 if bar is not None:
                     bar.update(task, completed=n_done)
-    except KeyboardInterrupt:
-        complete, message = False, f"interrupted at t = {n_done * dt:g} ns"
-        print(f"soen.simulate: {message}; returning the data recorded so far", file=sys.stderr)
+    except KeyboardInterrupt:  # the partial Result is returned (complete=False, metadata["interrupted"])
+        complete, message, interrupted = False, f"interrupted at t = {n_done * dt:g} ns", True
     except BaseException as exc:  # leave a valid file marked incomplete, then re-raise
         if writer is not None:
             try:
@@ -338,7 +337,7 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
     m = c.meta
     ic = run_obj.input_counts()
     metadata = dict(engine=desc, n_synapses=c.n_synapses, parallel=bool(getattr(run_obj, "parallel", False)),
-                    resumed_from_ns=n_start * dt)
+                    resumed_from_ns=n_start * dt, interrupted=interrupted)
     input_counts = {s.name: ic[s.node0 - c.n_neurons:s.node0 - c.n_neurons + s.n] for s in c.inputs}
     if c.kind == "soen":
         metadata.update(n_dendrites=m["n_dendrites"], n_connections=m["n_connections"],

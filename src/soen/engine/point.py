@@ -30,7 +30,7 @@ import numpy as np
 
 from soen.engine.compile import resolve_projection
 from soen.model.network import Network
-from soen.models import KIND_COND, N_PARAMS
+from ._point_lower import KIND_COND, N_PARAMS, init_fields, lower, targets
 
 from ._connect import name_id, values_onto
 from ._inputs import input_specs, poisson_channels
@@ -56,7 +56,7 @@ def _draw_init(spec, n: int, seed: int, pop_name: str, which: int) -> np.ndarray
 def _target_types(post_model, target, w: np.ndarray, where: str) -> int:
     """Ring type of a projection's ``target`` on a point model: 0 or 1, or -1 for "by sign" (the
     default ``"sites"`` on a conductance model: w < 0 goes to type 1 with |w|)."""
-    allowed = post_model._targets
+    allowed = targets(post_model)
     if allowed == ("current",):
         if target not in ("sites", "current"):
             raise ValueError(
@@ -125,9 +125,9 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     off = 0
     for j, pop in enumerate(network.populations.values()):
         m = pop.neuron
-        kind, row = m._kernel_row(dt_ms)
+        kind, row = lower(m, dt_ms)
         pop_off[j], pop_n[j], pop_kind[j], pp[j] = off, pop.n, kind, row
-        fv, fx, fy = m._init_fields()
+        fv, fx, fy = init_fields(m)
         v0.append(_draw_init(getattr(m, fv) if fv else None, pop.n, seed, pop.name, 0))
         x0.append(_draw_init(getattr(m, fx) if fx else None, pop.n, seed, pop.name, 1))
         y0.append(_draw_init(getattr(m, fy) if fy else None, pop.n, seed, pop.name, 2))
@@ -190,6 +190,9 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     pos = out_ptr[:-1].copy()
     while parts:  # in projection order: a stable sort by sender
         csr_scatter(*parts.pop(0), pos, out_tgt, out_w, out_d)
+    from soen.engine._point_kernel import incoming_lists
+
+    in_ptr, in_syn = incoming_lists(out_tgt, n_neu)
     meta = dict(n_neurons=n_neu, n_synapses=n_syn, n_nodes=n_nodes, dt_ms=dt_ms, pop_names=names,
                 pop_offset={k: int(pop_off[j]) for j, k in enumerate(names)},
                 pop_size={k: int(pop_n[j]) for j, k in enumerate(names)}, src_offset=src_offset,
@@ -199,14 +202,14 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     params = dict(pop_row=pp, out_w=out_w, bias=np.concatenate(bias), v0=np.concatenate(v0), x0=np.concatenate(x0),
                   y0=np.concatenate(y0))
     structure = dict(pop_off=pop_off, pop_n=pop_n, pop_kind=pop_kind, pop_order=pop_order, out_ptr=out_ptr,
-                     out_tgt=out_tgt, out_d=out_d)
+                     out_tgt=out_tgt, out_d=out_d, in_ptr=in_ptr, in_syn=in_syn)
     return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
 
 
 class PointRun:
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
-    STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk")
+    STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk", "ev_e", "ev_k", "ev_n")
 
     def __init__(self, engine, c: Compiled, rec_idx: np.ndarray, rec_rows: int):
         from soen.engine import _point_kernel as K
@@ -224,6 +227,10 @@ class PointRun:
         self.arrays = dict(
             v=np.array(p["v0"]), x=np.array(p["x0"]), y=np.array(p["y0"]), ref=np.zeros(n, dtype=np.int32),
             pend=np.zeros(n, dtype=np.uint8), inbuf=np.zeros((n_ring, 2 * n)), pk=np.zeros(node.size, dtype=np.int64),
+            # event ring (delivery="events"): synapse ids and multiplicities per arrival slot
+            ev_e=np.zeros((n_ring, 64 if engine.delivery == "events" else 1), dtype=np.int64),
+            ev_k=np.zeros((n_ring, 64 if engine.delivery == "events" else 1)),
+            ev_n=np.zeros(n_ring, dtype=np.int64),
         )
         self.fired = np.zeros(-(-n // 8) * 8, dtype=np.int8)  # padded: the kernel scans it 8 flags at a time
         self.spk_step = np.empty(max(1024, 2 * n), dtype=np.int64)
@@ -238,7 +245,7 @@ class PointRun:
         self.parallel = (engine.threads is None or engine.threads > 1) and n >= _PARALLEL_MIN_NEURONS
         self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
                                       events=any(s.kind != "poisson" for s in c.inputs),
-                                      record=self.rec_idx.size > 0)
+                                      record=self.rec_idx.size > 0, delivery=engine.delivery)
         self._err = None
 
     def advance(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> int:
@@ -247,13 +254,13 @@ class PointRun:
         self.ev_pos[0] = 0
         done = n0
         while done < n1:
-            self.kernel(
+            a["ev_e"], a["ev_k"] = self.kernel(
                 done, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
                 st["out_ptr"], st["out_tgt"], p["out_w"], st["out_d"], src_step, src_node, self.ev_pos,
                 node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
                 a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"], p["bias"],
                 self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
-                self.counters,
+                a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
             )
             if self.counters[2]:
                 self._err = (int(self.counters[3]), int(self.counters[4]))
@@ -303,7 +310,7 @@ class PointRun:
     def load_state(self, z) -> None:
         for k in self.STATE:
             a = np.asarray(z[k])
-            if a.shape != self.arrays[k].shape or a.dtype != self.arrays[k].dtype:
+            if (a.shape != self.arrays[k].shape and not k.startswith("ev_")) or a.dtype != self.arrays[k].dtype:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")
             self.arrays[k] = a.copy()
         self.totals = np.asarray(z["_counters"]).copy()
@@ -314,17 +321,26 @@ class PointRun:
 
 class PointCPU:
     """Point-model networks (:mod:`soen.models`) on the CPU (Numba): exact propagators, event-driven
-    delivery into a delay ring, Poisson channels drawn per step."""
+    delivery into a delay ring, Poisson channels drawn per step.
+
+    ``delivery``: ``"dense"`` (default) adds w of every event into a dense ring of input sums when the
+    spike is sent (one float add per event, 10 B per synapse); ``"events"`` keeps each event as
+    (synapse, multiplicity) in the ring and reads the synapse's weight when it arrives (what a
+    plasticity rule changing weights during the delay needs). Both add in the same order and give
+    bit-identical results for static weights."""
 
     kind = "point"
 
-    def __init__(self, threads=None):
+    def __init__(self, threads=None, delivery: str = "dense"):
         from ._validate import check_threads
 
         self.threads = check_threads(threads)
+        if delivery not in ("dense", "events"):
+            raise ValueError(f"delivery must be 'dense' or 'events', got {delivery!r}")
+        self.delivery = delivery
 
     def describe(self, compiled=None) -> str:
-        return "cpu-point"
+        return f"cpu-point|{self.delivery}"
 
     def prepare(self, compiled: Compiled, rec_idx, rec_rows: int) -> PointRun:
         if compiled.kind != "point":
