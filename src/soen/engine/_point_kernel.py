@@ -31,11 +31,10 @@ import numpy as np
 
 from soen._rng import poisson
 
-from ._poisson import GUIDE_M, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
+from ._poisson import GUIDE_M, STREAM_POISSON, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
 from soen.engine._fastexp import fexp
 from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 
-STREAM_POISSON = 1  # soen._rng.STREAMS["poisson_input"]
 
 
 @nb.njit(cache=True)
