@@ -4,7 +4,8 @@ Every generator returns directed edge arrays ``(pre, post)`` (int64, an edge pre
 positions for spatial ones. "Undirected" graphs are returned with both directions of each edge, so that
 the adjacency is symmetric. No self-loops and no duplicate edges are produced. All draws come from
 ``numpy.random.Generator(numpy.random.Philox(key=[seed, STREAMS["connectivity"]]))``: the same seed
-gives the same graph on every machine.
+gives the same graph on every machine. Sizes are bounded: at most ``MAX_NODES`` (5e7) nodes and
+``MAX_EDGES`` (2**31 − 1) returned (expected) edge entries; larger requests are refused with a ValueError.
 
 Examples
 --------
@@ -15,12 +16,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from soen._rng import STREAMS
+from soen._validate import check_bool, check_real, check_sequence
 from soen.analysis._validate import (
     check_positive_float,
     check_positive_int,
@@ -36,6 +37,17 @@ __all__ = [
     "modular_hierarchical",
     "spatial_growth",
 ]
+
+
+#: Largest graph a generator builds: nodes, and (expected) directed edge entries returned.
+MAX_NODES = 50_000_000
+MAX_EDGES = 2**31 - 1
+
+
+def _check_size(name: str, value: int, limit: int, what: str) -> int:
+    if value > limit:
+        raise ValueError(f"{name} must be <= {limit:.3g} {what}; got {value}")
+    return value
 
 
 def _rng(seed: int, stream: str = "connectivity") -> np.random.Generator:
@@ -75,8 +87,10 @@ def erdos_renyi(
 
     Expected number of returned entries: p·n(n−1) (directed edges, or undirected edges both ways).
     """
-    n = check_positive_int("n_nodes", n_nodes)
+    n = _check_size("n_nodes", check_positive_int("n_nodes", n_nodes), MAX_NODES, "nodes")
     p = check_probability("p", p)
+    directed = check_bool("directed", directed)
+    _check_size("p * n_nodes * (n_nodes - 1)", round(p * n * (n - 1)), MAX_EDGES, "expected edge entries")
     rng = _rng(seed)
     if n == 1:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
@@ -94,10 +108,12 @@ def ring_lattice(n_nodes: int, k: int, *, directed: bool = False) -> tuple[np.nd
 
     ``directed=True`` gives each node out-edges to those k neighbours (the same edge set, both ways).
     """
-    n = check_positive_int("n_nodes", n_nodes, minimum=3)
+    n = _check_size("n_nodes", check_positive_int("n_nodes", n_nodes, minimum=3), MAX_NODES, "nodes")
     k = check_positive_int("k", k, minimum=2)
+    check_bool("directed", directed)
     if k % 2 or k >= n:
         raise ValueError(f"k must be even and < n_nodes={n}; got {k}")
+    _check_size("n_nodes * k", n * k, MAX_EDGES, "edge entries")
     i = np.repeat(np.arange(n, dtype=np.int64), k // 2)
     j = (i + np.tile(np.arange(1, k // 2 + 1), n)) % n
     return _symmetrize(i, j)
@@ -118,7 +134,9 @@ def grid_2d(
     """
     nr = check_positive_int("n_rows", n_rows)
     nc = check_positive_int("n_cols", n_cols)
+    _check_size("n_rows * n_cols", nr * nc, MAX_NODES, "nodes")
     sp = check_positive_float("spacing_um", spacing_um)
+    periodic = check_bool("periodic", periodic)
     idx = np.arange(nr * nc).reshape(nr, nc)
     if periodic:
         if nr < 3 or nc < 3:
@@ -148,11 +166,13 @@ def watts_strogatz(
     out-edge's target is rewired with probability ``p`` (avoiding self-loops and duplicates): n·k
     directed edges, every node out-degree k.
     """
-    n = check_positive_int("n_nodes", n_nodes, minimum=3)
+    n = _check_size("n_nodes", check_positive_int("n_nodes", n_nodes, minimum=3), MAX_NODES, "nodes")
     k = check_positive_int("k", k, minimum=2)
     if k % 2 or k >= n - 1:
         raise ValueError(f"k must be even and < n_nodes - 1 = {n - 1}; got {k}")
+    _check_size("n_nodes * k", n * k, MAX_EDGES, "edge entries")
     p = check_probability("p", p)
+    directed = check_bool("directed", directed)
     rng = _rng(seed)
     if directed:
         offs = np.concatenate((np.arange(1, k // 2 + 1), -np.arange(1, k // 2 + 1)))
@@ -210,11 +230,13 @@ def modular_hierarchical(
     s = check_positive_int("module_size", module_size)
     b = check_positive_int("branching", branching, minimum=2)
     n_levels = check_positive_int("n_levels", n_levels, minimum=0)
-    ps = [check_probability(f"p_levels[{i}]", v) for i, v in enumerate(p_levels)]
+    levels = check_sequence("p_levels", p_levels, "a sequence of probabilities, one per level")
+    ps = [check_probability(f"p_levels[{i}]", v) for i, v in enumerate(levels)]
+    directed = check_bool("directed", directed)
     if len(ps) != n_levels + 1:
         raise ValueError(f"p_levels must have n_levels + 1 = {n_levels + 1} entries; got {len(ps)}")
     n = s * b**n_levels
-    if n > 50_000_000:
+    if n > MAX_NODES:
         raise ValueError(f"module_size * branching**n_levels must be <= 5e7 nodes; got {n}")
     rng = _rng(seed)
     pres, posts = [], []
@@ -290,18 +312,17 @@ def spatial_growth(
     (pre, post, positions)
         Edges and node positions (shape ``(n_nodes, dim)``, same length unit as ``box_size``).
     """
-    n = check_positive_int("n_nodes", n_nodes, minimum=2)
+    n = _check_size("n_nodes", check_positive_int("n_nodes", n_nodes, minimum=2), MAX_NODES, "nodes")
     m_total = check_positive_int("n_edges", n_edges)
     if m_total > n * (n - 1) // 2:
         raise ValueError(f"n_edges must be <= n_nodes*(n_nodes-1)/2 = {n * (n - 1) // 2}; got {m_total}")
     lam = check_positive_float("length_scale", length_scale)
-    if not isinstance(degree_exponent, (int, float)) or not math.isfinite(degree_exponent):
-        raise ValueError(f"degree_exponent must be a finite number; got {degree_exponent!r}")
-    beta = float(degree_exponent)
+    beta = check_real("degree_exponent", degree_exponent)
     dim = check_positive_int("dim", dim)
     if dim > 3:
         raise ValueError(f"dim must be 1, 2 or 3; got {dim}")
     box = check_positive_float("box_size", box_size)
+    directed = check_bool("directed", directed)
     rng = _rng(seed)
     pos = rng.random((n, dim)) * box
     q = m_total / (n - 1)

@@ -30,6 +30,8 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from soen._validate import as_real, check_bool, in_range, interval_text, show
+
 __all__ = ["Param", "PARAMETERS", "MATERIALS", "Hardware", "DEFAULT_HARDWARE"]
 
 
@@ -59,51 +61,38 @@ class Param:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         if self.kind == "bool":
             return "True or False"
-        lo = "(" if self.low_open else "["
-        hi = ")" if self.high_open else "]"
-        return f"{lo}{_fmt(self.low)}, {_fmt(self.high)}{hi}"
+        return interval_text(self.low, self.high, self.low_open, self.high_open)
 
     def check(self, value: Any) -> Any:
         """Return ``value`` converted to the parameter's type, or raise TypeError/ValueError."""
         if self.kind == "bool":
-            if not isinstance(value, bool):
-                raise TypeError(f"Hardware parameter {self.name!r} must be True or False, got {value!r}")
-            return value
+            return check_bool(f"Hardware parameter {self.name!r}", value)
         if self.kind == "str":
-            if not isinstance(value, str) or value not in self.choices:
+            if not isinstance(value, str):
+                raise TypeError(f"Hardware parameter {self.name!r} must be a string, {self.range_text()}; "
+                                f"got {show(value)} ({type(value).__name__})")
+            if value not in self.choices:
                 raise ValueError(
                     f"Hardware parameter {self.name!r} = {value!r} is not allowed; use {self.range_text()}"
                 )
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            # numpy scalars are accepted through float()
-            try:
-                import numpy as np
-
-                if isinstance(value, np.generic) and np.isrealobj(value) and not isinstance(value, np.bool_):
-                    value = float(value)
-                else:
-                    raise TypeError
-            except TypeError:
-                raise TypeError(
-                    f"Hardware parameter {self.name!r} must be a real number ({self.unit}), got {value!r}"
-                ) from None
-        v = float(value)
+        v = as_real(value)  # bool, str, None, complex → None; numpy scalars accepted
         unit = "" if self.unit in ("", "1") else f" {self.unit}"
-        ok = math.isfinite(v) and (v > self.low if self.low_open else v >= self.low)
-        ok = ok and (v < self.high if self.high_open else v <= self.high)
-        if not ok:
+        if v is None:
+            raise TypeError(
+                f"Hardware parameter {self.name!r} must be a real number ({self.range_text()}{unit}); "
+                f"got {show(value)} ({type(value).__name__})"
+            )
+        try:
+            v = float(v)
+        except OverflowError:
+            v = math.inf
+        if not (math.isfinite(v) and in_range(v, self.low, self.high, self.low_open, self.high_open)):
             raise ValueError(
-                f"Hardware parameter {self.name!r} = {value!r}{unit} is out of range; "
+                f"Hardware parameter {self.name!r} = {show(value)}{unit} is out of range; "
                 f"allowed {self.range_text()}{unit}"
             )
         return v
-
-
-def _fmt(x: float) -> str:
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:g}"
 
 
 #: Waveguide materials: propagation loss [dB/cm] and group index, with sources (PHYSICS.md §5).

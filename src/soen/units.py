@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from soen._validate import check_real
+
 __all__ = [
     "PHI0_WB",
     "H_JS",
@@ -51,13 +53,8 @@ def photon_energy_J(wavelength_um: float) -> float:
 
 
 def _check_positive(name: str, value: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return v
+    """``value`` as a finite float > 0 (``soen._validate.check_real``)."""
+    return check_real(name, value, low=0.0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -82,9 +79,8 @@ class JJ:
     gamma_F_per_A: float = 1.5e-9
 
     def __post_init__(self) -> None:
-        _check_positive("ic_uA", self.ic_uA)
-        _check_positive("beta_c", self.beta_c)
-        _check_positive("gamma_F_per_A", self.gamma_F_per_A)
+        for name in ("ic_uA", "beta_c", "gamma_F_per_A"):
+            object.__setattr__(self, name, _check_positive(f"JJ.{name}", getattr(self, name)))
 
     # --- derived circuit quantities -------------------------------------------------------
     @property

@@ -12,36 +12,19 @@ from typing import Any
 
 import numpy as np
 
+from soen import _validate as _v
+
 __all__ = ["SquidParams", "check_real", "check_finite_array"]
 
 
 def check_real(name: str, value: Any, *, positive: bool = False, nonneg: bool = False) -> float:
-    """Return ``value`` as a finite float or raise a ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if positive and v <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    if nonneg and v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return v
+    """``value`` as a finite float (> 0 with ``positive``, >= 0 with ``nonneg``); see ``soen._validate``."""
+    return _v.check_real(name, value, low=0.0 if positive or nonneg else None, low_open=positive)
 
 
 def check_finite_array(name: str, value: Any, *, nonneg: bool = False) -> np.ndarray:
-    """Convert ``value`` to a float64 array; raise if it is not numeric, not finite or (optionally) < 0."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or array of real numbers, got {value!r}") from None
-    if arr.size and not np.all(np.isfinite(arr)):
-        bad = arr[~np.isfinite(arr)].ravel()[0]
-        raise ValueError(f"{name} must be finite everywhere, got a value {bad!r}")
-    if nonneg and arr.size and np.any(arr < 0):
-        bad = arr[arr < 0].ravel()[0]
-        raise ValueError(f"{name} must be >= 0 everywhere, got a value {bad!r}")
-    return arr
+    """``value`` as a new float64 array of finite values (>= 0 with ``nonneg``); see ``soen._validate``."""
+    return _v.check_array(name, value, low=0.0 if nonneg else None)
 
 
 @dataclass(frozen=True)
@@ -74,8 +57,8 @@ class SquidParams:
 
     def __post_init__(self) -> None:
         for name in ("beta_c", "beta_1", "beta_2", "ic_1", "ic_2", "beta_di"):
-            object.__setattr__(self, name, check_real(name, getattr(self, name), positive=True))
-        object.__setattr__(self, "alpha", check_real("alpha", self.alpha, nonneg=True))
+            object.__setattr__(self, name, check_real(f"SquidParams.{name}", getattr(self, name), positive=True))
+        object.__setattr__(self, "alpha", check_real("SquidParams.alpha", self.alpha, nonneg=True))
 
     @classmethod
     def from_kwargs(cls, **circuit: Any) -> SquidParams:

@@ -33,7 +33,7 @@ import math
 import numba as nb
 import numpy as np
 
-from soen._rng import exponential, normal, poisson
+from soen._rng import STREAMS, exponential, normal, poisson
 
 from ._jit import grow_pair, specialise
 from ._poisson import STREAM_POISSON, _poisson_count
@@ -41,10 +41,10 @@ from ._rate import rate
 
 TWO_PI = 2.0 * math.pi
 _BIG = 1e300  # a loop current beyond this is treated as non-finite
-STREAM_PHOTON = 2
-STREAM_EMISSION = 3
-STREAM_JITTER = 4
-STREAM_THERMAL = 11
+STREAM_PHOTON = STREAMS["photon_count"]
+STREAM_EMISSION = STREAMS["emission_time"]
+STREAM_JITTER = STREAMS["jitter"]
+STREAM_THERMAL = STREAMS["thermal_noise"]
 
 
 @nb.njit(cache=True)

@@ -8,12 +8,13 @@
 * :func:`to_neo` — export to a ``neo.Block`` (optional extra ``soen[io]``).
 * :func:`write_report` — a self-contained HTML report of a results file.
 
-Nothing here uses pickle: files from elsewhere are data, checked on load (DESIGN.md §2.8).
+Nothing here uses pickle: files from elsewhere are data, checked on load (:class:`FileFormatError`).
 """
 
 from __future__ import annotations
 
-from soen.io.config import ConfigError, load_config, run_config
+from soen.io._safe import FileFormatError
+from soen.io.config import ConfigError, check_experiment, load_config, run_config
 from soen.io.neo_export import to_neo
 from soen.io.network_io import load_network, network_from_dict, network_to_dict, save_network
 from soen.io.report import write_report
@@ -29,6 +30,8 @@ __all__ = [
     "save_network",
     "load_network",
     "ConfigError",
+    "FileFormatError",
+    "check_experiment",
     "load_config",
     "run_config",
     "to_neo",

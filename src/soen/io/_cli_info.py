@@ -1,4 +1,8 @@
-"""``soen info RESULTS.h5``: a terminal summary of a results file."""
+"""``soen info RESULTS.h5``: a terminal summary of a results file.
+
+Every text taken from the file (title, message, names, labels) is printed with its control
+characters escaped (:func:`soen.io._safe.printable`): a file cannot send terminal escape sequences.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _fmt(v) -> str:
+    from soen.io._safe import printable
+
     if isinstance(v, bool) or v is None:
         return str(v)
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
         return f"{v:.6g}"
-    return str(v)
+    return printable(v, max_len=200)
+
+
+def _t(v, style: str | None = None):
+    """Escaped text for rich (no markup, no control characters)."""
+    from rich.text import Text
+
+    from soen.io._safe import printable
+
+    return Text(printable(v, max_len=500), style=style or "")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,29 +48,31 @@ def main(args: argparse.Namespace) -> int:
     status = (
         Text("complete", style="bold green")
         if result.complete
-        else Text(f"INCOMPLETE: data up to {result.t_end_ns:g} ns — {result.message}", style="bold red")
+        else _t(f"INCOMPLETE: data up to {result.t_end_ns:g} ns — {result.message}", "bold red")
     )
-    head = Text(str(args.results), style="bold")
-    head.append(
-        f" — soen results (format {f.get('format_version')}), soen {f.get('soen_version')}, "
-        f"created {f.get('created_utc')}"
+    head = _t(args.results, "bold")
+    head.append_text(
+        _t(
+            f" — soen results (format {f.get('format_version')}), soen {f.get('soen_version')}, "
+            f"created {f.get('created_utc')}"
+        )
     )
     con.print(head)
     if f.get("title"):
-        con.print(Text(str(f["title"]), style="italic"))
+        con.print(_t(f["title"], "italic"))
     con.print(status)
     run = Table(title="run", show_header=True, header_style="bold")
     for h in ("parameter", "value", "unit"):
         run.add_column(h)
     for k, v in info["run"].items():
-        run.add_row(Text(k), Text(_fmt(v)), Text(info["units"].get(k, "")))
+        run.add_row(_t(k), _t(_fmt(v)), _t(info["units"].get(k, "")))
     con.print(run)
     stats = Table(title="activity", header_style="bold")
     for h in ("population", "neurons", "spikes", "mean rate (MHz)", "max (MHz)", "ISI CV", "χ"):
         stats.add_column(h, justify="right")
     for s in summary_statistics(result):
         stats.add_row(
-            Text(s["population"]),
+            _t(s["population"]),
             _fmt(s["neurons"]),
             _fmt(s["spikes"]),
             f"{s['mean_rate_MHz']:.4g}",
@@ -65,10 +82,10 @@ def main(args: argparse.Namespace) -> int:
         )
     con.print(stats)
     if result.counts:
-        con.print(Text("counts: " + ", ".join(f"{k} {_fmt(v)}" for k, v in result.counts.items())))
+        con.print(_t("counts: " + ", ".join(f"{k} {_fmt(v)}" for k, v in result.counts.items())))
     if result.trace_labels:
         n_samples = f.get("n_samples", 0)
-        con.print(Text(f"traces: {len(result.trace_labels)} elements × {n_samples} samples"))
+        con.print(_t(f"traces: {len(result.trace_labels)} elements × {_fmt(n_samples)} samples"))
     if info.get("energy"):
         e = info["energy"]
         line = (
@@ -76,5 +93,5 @@ def main(args: argparse.Namespace) -> int:
             f"per spike {_fmt(e.get('energy_per_spike_J'))} J, power at 4 K {_fmt(e.get('power_4K_W'))} W, "
             f"wall {_fmt(e.get('power_wall_W'))} W"
         )
-        con.print(Text(line))
+        con.print(_t(line))
     return 0

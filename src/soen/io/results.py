@@ -1,9 +1,11 @@
 """HDF5 results files: written in chunks while a simulation runs, read back as a :class:`~soen.Result`.
 
-Layout (format ``"soen-results"``, version 1; every JSON text is a scalar UTF-8 string dataset)::
+Layout (format ``"soen-results"``, version 1; every JSON text is a scalar UTF-8 string dataset with
+its CRC-32 in attribute ``crc32``; every array dataset is chunked with a Fletcher32 checksum)::
 
     /                     attrs: format, format_version, soen_version, created_utc, complete (bool),
-                                 message, t_end_ns, n_spikes, n_samples   (n_* = rows committed)
+                                 message, t_end_ns, n_spikes, n_samples   (n_* = rows committed),
+                                 checksums ("fletcher32": the arrays below carry checksums)
     /run                  attrs: one per run parameter (duration_ns, dt_ns, seed, integrator, ...)
                           json   the run dict;  units  name → unit ("ns", "Hz", "1", ...)
     /network              json + arrays/   the network description (soen.io.network_io)
@@ -20,24 +22,24 @@ The writer flushes after every append and only then raises the ``n_spikes``/``n_
 process killed at any moment leaves a file that :func:`load` reads up to the last completed append,
 with ``complete = False``. HDF5's default (oldest) file format is used on purpose: newer superblocks
 mark a file that was not closed as unreadable until ``h5clear`` is run.
+
+:func:`load` and :func:`read_info` (``soen.io._results_read``) treat a file as hostile: see there.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from soen.engine.result import Result
 
-__all__ = ["ResultWriter", "load", "read_info", "save_result", "RESULTS_FORMAT", "unit_of"]
+from . import _safe
+from ._results_read import RESULTS_FORMAT, RESULTS_FORMAT_VERSION, load, read_info
 
-RESULTS_FORMAT = "soen-results"
-RESULTS_FORMAT_VERSION = 1
+__all__ = ["ResultWriter", "load", "read_info", "save_result", "RESULTS_FORMAT", "unit_of"]
 
 #: name suffix → unit (checked in order; longer suffixes first where they share an ending)
 _SUFFIX_UNITS = (
@@ -94,11 +96,7 @@ def _dumps(obj) -> str:
 
 
 def _write_json(group, name: str, obj) -> None:
-    import h5py
-
-    if name in group:
-        del group[name]
-    group.create_dataset(name, data=_dumps(obj), dtype=h5py.string_dtype())
+    _safe.write_json(group, name, _dumps(obj))
 
 
 class ResultWriter:
@@ -169,6 +167,7 @@ class ResultWriter:
         f.attrs["t_end_ns"] = 0.0
         f.attrs["n_spikes"] = 0
         f.attrs["n_samples"] = 0
+        f.attrs["checksums"] = "fletcher32"
         g = f.create_group("run")
         units = dict(run.get("units", {}))
         plain = {k: v for k, v in run.items() if k != "units"}
@@ -186,12 +185,16 @@ class ResultWriter:
             write_network_group(net, network)
         _write_json(f, "populations", {k: [int(o), int(n)] for k, (o, n) in populations.items()})
         sp = f.create_group("spikes")
-        sp.create_dataset("times_ns", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+        sp.create_dataset(
+            "times_ns", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,), fletcher32=True
+        )
         sp["times_ns"].attrs["unit"] = "ns"
-        sp.create_dataset("ids", shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,))
+        sp.create_dataset("ids", shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,), fletcher32=True)
         tr = f.create_group("traces")
         rows = max(16, min(4096, 8192 // max(1, self.n_traces)))  # chunks of ~64 KiB
-        tr.create_dataset("times_ns", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,))
+        tr.create_dataset(
+            "times_ns", shape=(0,), maxshape=(None,), dtype="f8", chunks=(1024,), fletcher32=True
+        )
         tr["times_ns"].attrs["unit"] = "ns"
         for name, unit in (("s", "I_c"), ("phi", "Phi0")):
             tr.create_dataset(
@@ -200,6 +203,7 @@ class ResultWriter:
                 maxshape=(None, None),
                 dtype="f8",
                 chunks=(rows, max(1, self.n_traces)),
+                fletcher32=True,
             )
             tr[name].attrs["unit"] = unit
         _write_json(tr, "labels", [list(x) for x in labels])
@@ -293,7 +297,8 @@ class ResultWriter:
             _write_json(g, "energy", energy)
         if "fluxons" in g:
             del g["fluxons"]
-        g.create_dataset("fluxons", data=np.asarray(fluxons, dtype=np.float64).ravel())
+        flux = np.asarray(fluxons, dtype=np.float64).ravel()
+        g.create_dataset("fluxons", data=flux, fletcher32=bool(flux.size))
         if t_end_ns is None:
             t_end_ns = float(json.loads(f["run"]["json"][()])["duration_ns"]) if complete else self._t_end_ns
         self._t_end_ns = float(t_end_ns)
@@ -313,240 +318,6 @@ class ResultWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close()
-
-
-# --------------------------------------------------------------------------------------------
-# reading
-# --------------------------------------------------------------------------------------------
-def _read_json(group, name: str, where: str, default=None):
-    import h5py
-
-    if name not in group:
-        if default is not None:
-            return default
-        raise ValueError(f"{where}: missing '{name}'")
-    ds = group[name]
-    if not isinstance(ds, h5py.Dataset) or ds.shape != ():
-        raise ValueError(f"{where}/{name}: expected a JSON text")
-    raw = ds[()]
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}/{name}: malformed JSON ({exc})") from None
-
-
-def _dataset(f, path: str, *, ndim: int, kind: str, n: int | None = None) -> np.ndarray:
-    import h5py
-
-    if path not in f or not isinstance(f[path], h5py.Dataset):
-        raise ValueError(f"missing dataset {path!r}")
-    ds = f[path]
-    if len(ds.shape) != ndim:
-        raise ValueError(f"{path}: expected {ndim}-D, got shape {ds.shape}")
-    if ds.dtype.kind not in kind:
-        raise ValueError(f"{path}: unexpected dtype {ds.dtype}")
-    rows = ds.shape[0] if n is None else min(n, ds.shape[0])
-    return np.asarray(ds[:rows])
-
-
-def _num(v, where: str, *, integer: bool = False):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{where}: expected a number, got {v!r}")
-    if integer:
-        if float(v) != int(v):
-            raise ValueError(f"{where}: expected an integer, got {v!r}")
-        return int(v)
-    return float(v)
-
-
-def _open_checked(path, reader):
-    import h5py
-
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"no such results file: {str(p)!r}")
-    if not h5py.is_hdf5(p):
-        raise ValueError(f"{p.name}: not an HDF5 file (not a soen results file)")
-    try:
-        try:
-            f = h5py.File(p, "r")
-        except OSError as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            # a run is writing it: read what it has committed so far (its counters say how much)
-            f = h5py.File(p, "r", locking=False)
-        with f:
-            return reader(f)
-    except ValueError as exc:
-        raise ValueError(f"{p.name}: {exc}") from None
-    except (OSError, KeyError, TypeError, RuntimeError) as exc:
-        raise ValueError(
-            f"{p.name}: damaged or unreadable results file ({type(exc).__name__}: {exc})"
-        ) from None
-
-
-def load(path, *, traces: bool = True) -> Result:
-    """Read a results file written by :class:`ResultWriter` into a :class:`~soen.Result`.
-
-    Incomplete files (an interrupted or killed run, or one still being written) load too, with
-    ``complete = False`` and the data up to the last completed append. Anything that is not a
-    readable soen results file raises ``ValueError`` naming the file and the problem. The run
-    parameters, the network description and the energy ledger are read by :func:`read_info`.
-
-    Parameters
-    ----------
-    path : the ``.h5`` file.
-    traces : if False, trace samples are not read (``trace_labels`` are; the arrays have 0 rows);
-        for a quick look at a large file.
-    """
-    return _open_checked(path, lambda f: _load_open(f, traces=traces))
-
-
-def read_info(path) -> dict[str, Any]:
-    """What a results file says about its run, besides the data.
-
-    Returns
-    -------
-    dict
-        ``run`` (parameters), ``units`` (parameter → unit), ``network`` (the network dict, or None),
-        ``energy`` (the ledger dict, or None), ``file`` (format, versions, created_utc, complete, ...).
-    """
-    return _open_checked(path, _read_info_open)
-
-
-def _check_format(f) -> None:
-    fmt = f.attrs.get("format")
-    if isinstance(fmt, bytes):
-        fmt = fmt.decode()
-    if fmt != RESULTS_FORMAT:
-        raise ValueError(
-            f"not a soen results file (format attribute is {fmt!r}, expected {RESULTS_FORMAT!r})"
-        )
-    ver = f.attrs.get("format_version", -1)
-    ver = ver.item() if isinstance(ver, np.generic) else ver
-    if not isinstance(ver, int) or not 1 <= ver <= RESULTS_FORMAT_VERSION:
-        raise ValueError(
-            f"results format version {ver!r} is not supported (this soen reads 1..{RESULTS_FORMAT_VERSION})"
-        )
-
-
-def _read_run(f) -> dict:
-    run = _read_json(f["run"], "json", "run") if "run" in f else None
-    if not isinstance(run, dict):
-        raise ValueError("run: missing or not a table of run parameters")
-    return run
-
-
-def _read_info_open(f) -> dict[str, Any]:
-    _check_format(f)
-    info: dict[str, Any] = {"run": _read_run(f), "units": _read_json(f["run"], "units", "run", default={})}
-    info["file"] = {
-        k: (v.decode() if isinstance(v, bytes) else (v.item() if isinstance(v, np.generic) else v))
-        for k, v in f.attrs.items()
-    }
-    info["network"] = None
-    if "network" in f and "json" in f["network"]:
-        from soen.io.network_io import read_network_group
-
-        info["network"] = read_network_group(f["network"])
-    info["energy"] = None
-    if "final" in f and "energy" in f["final"]:
-        energy = _read_json(f["final"], "energy", "final")
-        if not isinstance(energy, dict):
-            raise ValueError("final/energy: expected a table")
-        info["energy"] = energy
-    return info
-
-
-def _load_open(f, *, traces: bool = True) -> Result:
-    _check_format(f)
-    run = _read_run(f)
-    pops_raw = _read_json(f, "populations", "/")
-    if not isinstance(pops_raw, dict):
-        raise ValueError("populations: expected name → [offset, size]")
-    pops = {}
-    for k, v in pops_raw.items():
-        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and x >= 0 for x in v)):
-            raise ValueError(f"populations.{k}: expected [first id, size], got {v!r}")
-        pops[k] = (v[0], v[1])
-    n_neurons = sum(n for _, n in pops.values())
-    n_spk = _num(f.attrs.get("n_spikes", 0), "n_spikes", integer=True)
-    n_smp = _num(f.attrs.get("n_samples", 0), "n_samples", integer=True)
-    t = _dataset(f, "spikes/times_ns", ndim=1, kind="f", n=n_spk)
-    ids = _dataset(f, "spikes/ids", ndim=1, kind="iu", n=n_spk)
-    m = min(t.size, ids.size)
-    t, ids = t[:m].astype(np.float64), ids[:m].astype(np.int64)
-    if ids.size and (ids.min() < 0 or ids.max() >= n_neurons):
-        raise ValueError(f"spikes/ids: neuron ids outside 0..{n_neurons - 1}")
-    if not np.isfinite(t).all():
-        raise ValueError("spikes/times_ns: non-finite spike times")
-    order = np.lexsort((ids, t))
-    t, ids = t[order], ids[order]
-    n_read = n_smp if traces else 0
-    tt = _dataset(f, "traces/times_ns", ndim=1, kind="f", n=n_read)
-    s = _dataset(f, "traces/s", ndim=2, kind="f", n=n_read)
-    phi = _dataset(f, "traces/phi", ndim=2, kind="f", n=n_read)
-    k = min(tt.size, s.shape[0], phi.shape[0])
-    labels_raw = _read_json(f["traces"], "labels", "traces", default=[])
-    labels = []
-    for i, lab in enumerate(labels_raw if isinstance(labels_raw, list) else [None]):
-        if not (
-            isinstance(lab, list)
-            and len(lab) == 3
-            and isinstance(lab[0], str)
-            and isinstance(lab[1], int)
-            and isinstance(lab[2], str)
-        ):
-            raise ValueError(f"traces/labels[{i}]: expected [population, neuron, dendrite], got {lab!r}")
-        labels.append((lab[0], lab[1], lab[2]))
-    if s.shape[1] != len(labels) or phi.shape[1] != len(labels):
-        raise ValueError(f"traces: {len(labels)} labels but data of shape {s.shape} / {phi.shape}")
-    complete = bool(f.attrs.get("complete", False))
-    message = f.attrs.get("message", "")
-    message = message.decode() if isinstance(message, bytes) else str(message)
-    final = f["final"] if "final" in f else None
-    if final is None and complete:
-        raise ValueError("marked complete but has no /final group")
-    counts = _read_json(final, "counts", "final", default={}) if final is not None else {}
-    timing = _read_json(final, "timing", "final", default={}) if final is not None else {}
-    metadata = _read_json(final, "metadata", "final", default={}) if final is not None else {}
-    for nm, v in (("counts", counts), ("timing", timing), ("metadata", metadata)):
-        if not isinstance(v, dict):
-            raise ValueError(f"final/{nm}: expected a table, got {type(v).__name__}")
-    fluxons = (
-        _dataset(f, "final/fluxons", ndim=1, kind="f")
-        if final is not None and "fluxons" in final
-        else np.empty(0)
-    )
-    if not complete and not message:
-        message = "run did not finish (file incomplete)"
-    elif not complete and message == "running (file not finished)":
-        message = "run not finished: still being written, or the writing process was killed or crashed"
-    duration = _num(run["duration_ns"], "run.duration_ns")
-    dt = _num(run["dt_ns"], "run.dt_ns")
-    if not (math.isfinite(duration) and duration > 0 and math.isfinite(dt) and dt > 0):
-        raise ValueError(f"run: duration_ns and dt_ns must be positive, got {duration}, {dt}")
-    return Result(
-        spike_times_ns=t,
-        spike_ids=ids,
-        populations=pops,
-        duration_ns=duration,
-        dt_ns=dt,
-        seed=_num(run["seed"], "run.seed", integer=True),
-        integrator=str(run["integrator"]),
-        trace_times_ns=tt[:k].astype(np.float64),
-        traces_s=s[:k].astype(np.float64),
-        traces_phi=phi[:k].astype(np.float64),
-        trace_labels=labels,
-        counts=counts,
-        fluxons=fluxons.astype(np.float64),
-        timing=timing,
-        complete=complete,
-        t_end_ns=_num(f.attrs.get("t_end_ns", 0.0), "t_end_ns"),
-        message=message,
-        metadata=metadata,
-    )
 
 
 def save_result(
@@ -585,8 +356,8 @@ def save_result(
         w.append_spikes(result.spike_times_ns, result.spike_ids)
         w.append_traces(
             result.trace_times_ns,
-            result.traces_s.reshape(result.trace_times_ns.size, -1),
-            result.traces_phi.reshape(result.trace_times_ns.size, -1),
+            np.asarray(result.traces_s).reshape(result.trace_times_ns.size, len(result.trace_labels)),
+            np.asarray(result.traces_phi).reshape(result.trace_times_ns.size, len(result.trace_labels)),
         )
         w.finish(
             complete=result.complete,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from soen._validate import check_number
+
 __all__ = ["Synapse", "Dendrite", "Soma", "check_real", "FanInWarning"]
 
 
@@ -25,36 +27,19 @@ class FanInWarning(UserWarning):
 TWO_PI = 2.0 * math.pi
 
 
-def check_real(owner: str, name: str, value, *, low=None, high=None, low_open=False, allow_none=False):
-    """Validate that ``value`` is a finite real number in [low, high] (or (low, high]); return float.
-
-    Raises ``TypeError``/``ValueError`` naming ``owner.name``, the value and what is allowed.
-    """
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-        raise TypeError(f"{owner}.{name} must be a real number, got {value!r} ({type(value).__name__})")
-    v = float(value)
-    allowed = []
-    if low is not None:
-        allowed.append(f"{'>' if low_open else '>='} {low}")
-    if high is not None:
-        allowed.append(f"<= {high}")
-    rule = " and ".join(allowed) or "finite"
-    if not math.isfinite(v):
-        raise ValueError(f"{owner}.{name} must be finite ({rule}), got {value!r}")
-    if low is not None and (v < low or (low_open and v == low)):
-        raise ValueError(f"{owner}.{name} must be {rule}, got {value!r}")
-    if high is not None and v > high:
-        raise ValueError(f"{owner}.{name} must be {rule}, got {value!r}")
-    return v
+def check_real(owner: str, name: str, value, *, low=None, high=None, low_open=False, high_open=False,
+               allow_none=False):
+    """``value`` as a finite float in the range (``soen._validate.check_number`` for ``owner.name``)."""
+    return check_number(f"{owner}.{name}", value, low=low, high=high, low_open=low_open, high_open=high_open,
+                        allow_none=allow_none)
 
 
 def _validate(obj, rules: dict) -> None:
+    """Check the fields named in ``rules`` and store them as floats (None kept where allowed)."""
     owner = type(obj).__name__
     for f in fields(obj):
         if f.name in rules:
-            check_real(owner, f.name, getattr(obj, f.name), **rules[f.name])
+            object.__setattr__(obj, f.name, check_real(owner, f.name, getattr(obj, f.name), **rules[f.name]))
 
 
 @dataclass(frozen=True)
@@ -101,11 +86,11 @@ class Synapse:
         )
         if self.tau_fall_ns <= self.tau_rise_ns:
             raise ValueError(
-                f"Synapse.tau_fall_ns ({self.tau_fall_ns}) must exceed tau_rise_ns ({self.tau_rise_ns})"
+                f"Synapse.tau_fall_ns must be > tau_rise_ns = {self.tau_rise_ns!r} ns; got {self.tau_fall_ns!r}"
             )
         if self.dead_time_ns < self.t_hs_ns:
             raise ValueError(
-                f"Synapse.dead_time_ns ({self.dead_time_ns}) must be >= the hotspot duration ({self.t_hs_ns} ns)"
+                f"Synapse.dead_time_ns must be >= the hotspot duration ({self.t_hs_ns!r} ns); got {self.dead_time_ns!r}"
             )
 
     @property

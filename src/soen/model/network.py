@@ -11,7 +11,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .components import Synapse, check_real
+from soen._validate import (
+    FLOAT32_MAX,
+    INT32_MAX,
+    check_array,
+    check_bool,
+    check_instance,
+    check_int,
+    check_name,
+    check_number,
+    check_real,
+    check_sequence,
+    show,
+)
+
+from .components import Synapse
 from .morphology import Neuron
 
 __all__ = [
@@ -36,20 +50,19 @@ __all__ = [
 # populations and sources
 # --------------------------------------------------------------------------------------------
 def _check_name(owner: str, name) -> str:
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"{owner}.name must be an identifier-like string, got {name!r}")
-    return name
+    return check_name(f"{owner}.name", name)
 
 
 def _check_count(owner: str, n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{owner}.n must be a positive integer, got {n!r}")
-    return int(n)
+    return check_int(f"{owner}.n", n, low=1, high=INT32_MAX)
 
 
 @dataclass(frozen=True, eq=False)
 class Population:
-    """``n`` neurons of one morphology. ``positions_um``: optional (n, 2) or (n, 3) coordinates in µm."""
+    """``n`` neurons of one morphology. ``positions_um``: optional (n, 2) or (n, 3) coordinates in µm.
+
+    ``name`` is identifier-like; ``n`` an integer in [1, 2**31 - 1].
+    """
 
     name: str
     n: int
@@ -61,33 +74,39 @@ class Population:
         object.__setattr__(self, "n", _check_count("Population", self.n))
         if not isinstance(self.neuron, Neuron) and not getattr(self.neuron, "_point_model", False):
             raise TypeError(f"Population.neuron must be a Neuron morphology or a standard point model "
-                            f"(soen.models), got {type(self.neuron).__name__}")
+                            f"(soen.models); got {show(self.neuron)} ({type(self.neuron).__name__})")
         if self.positions_um is not None:
-            p = np.asarray(self.positions_um, dtype=float)
-            if p.ndim != 2 or p.shape[0] != self.n or p.shape[1] not in (2, 3) or not np.isfinite(p).all():
+            p = check_array("Population.positions_um", self.positions_um, ndim=2)
+            if p.shape[0] != self.n or p.shape[1] not in (2, 3):
                 raise ValueError(
-                    f"Population.positions_um must be a finite ({self.n}, 2 or 3) array, got shape {p.shape}"
+                    f"Population.positions_um must have shape ({self.n}, 2) or ({self.n}, 3); got shape {p.shape}"
                 )
             object.__setattr__(self, "positions_um", p)
 
 
 @dataclass(frozen=True, eq=False)
 class SpikeSource:
-    """Input channels that spike at given times. ``times_ns``: one array of times (ns) per channel."""
+    """Input channels that spike at given times. ``times_ns``: one array of times (ns) per channel
+    (a sequence of arrays, or a 2-D array with one row per channel); times are finite and >= 0."""
 
     name: str
     times_ns: tuple
 
     def __post_init__(self) -> None:
         _check_name("SpikeSource", self.name)
+        chans = check_sequence("SpikeSource.times_ns", self.times_ns,
+                               "a sequence with one array of spike times (ns) per channel")
+        if not chans:
+            raise ValueError("SpikeSource.times_ns must hold at least one channel; got an empty sequence")
+        if len(chans) > INT32_MAX:
+            raise ValueError(f"SpikeSource.times_ns must hold at most {INT32_MAX} channels; got {len(chans)}")
         arrs = []
-        for k, t in enumerate(self.times_ns):
-            a = np.sort(np.atleast_1d(np.asarray(t, dtype=float)))
-            if a.size and (not np.isfinite(a).all() or a[0] < 0):
-                raise ValueError(f"SpikeSource.times_ns[{k}] must be finite and >= 0 ns, got {t!r}")
-            arrs.append(a)
-        if not arrs:
-            raise ValueError("SpikeSource.times_ns must hold at least one channel")
+        for k, t in enumerate(chans):
+            a = check_array(f"SpikeSource.times_ns[{k}]", t, low=0.0, unit="ns")
+            if a.ndim > 1:
+                raise ValueError(f"SpikeSource.times_ns[{k}] must be a number or a 1-D array of times (ns); "
+                                 f"got shape {a.shape}")
+            arrs.append(np.sort(np.atleast_1d(a)))
         object.__setattr__(self, "times_ns", tuple(arrs))
 
     @property
@@ -100,7 +119,10 @@ class SpikeSource:
 
 @dataclass(frozen=True, eq=False)
 class RegularSource:
-    """``n`` channels spiking every ``period_ns`` from ``start_ns`` (a regular train; 20 MHz ↔ 50 ns)."""
+    """``n`` channels spiking every ``period_ns`` from ``start_ns`` (a regular train; 20 MHz ↔ 50 ns).
+
+    ``period_ns`` > 0 and ``start_ns`` >= 0, finite.
+    """
 
     name: str
     n: int = 1
@@ -110,8 +132,9 @@ class RegularSource:
     def __post_init__(self) -> None:
         _check_name("RegularSource", self.name)
         object.__setattr__(self, "n", _check_count("RegularSource", self.n))
-        check_real("RegularSource", "period_ns", self.period_ns, low=0.0, low_open=True)
-        check_real("RegularSource", "start_ns", self.start_ns, low=0.0)
+        object.__setattr__(self, "period_ns", check_real("RegularSource.period_ns", self.period_ns, low=0.0,
+                                                         low_open=True))
+        object.__setattr__(self, "start_ns", check_real("RegularSource.start_ns", self.start_ns, low=0.0))
 
     def spike_times(self, duration_ns: float, seed: int, source_index: int) -> list[np.ndarray]:
         t = np.arange(self.start_ns, duration_ns, self.period_ns)
@@ -124,7 +147,11 @@ class PoissonSource:
 
     Counter-based: channel c of this source draws from stream ``poisson_input`` keyed by
     (seed, source index, c), so the trains do not depend on threads or on other sources.
+    ``rate_hz`` in [0, MAX_RATE_HZ] (1e12 Hz, one spike per ps), ``start_ns`` >= 0.
     """
+
+    #: Highest allowed rate (Hz): one spike per ps on average, far beyond any SPD (tens of ns reset).
+    MAX_RATE_HZ = 1e12
 
     name: str
     n: int = 1
@@ -134,8 +161,9 @@ class PoissonSource:
     def __post_init__(self) -> None:
         _check_name("PoissonSource", self.name)
         object.__setattr__(self, "n", _check_count("PoissonSource", self.n))
-        check_real("PoissonSource", "rate_hz", self.rate_hz, low=0.0)
-        check_real("PoissonSource", "start_ns", self.start_ns, low=0.0)
+        object.__setattr__(self, "rate_hz", check_real("PoissonSource.rate_hz", self.rate_hz, low=0.0,
+                                                       high=self.MAX_RATE_HZ))
+        object.__setattr__(self, "start_ns", check_real("PoissonSource.start_ns", self.start_ns, low=0.0))
 
     #: Poisson trains are drawn in blocks of this length (ns), each from its own counter block, so a
     #: train does not depend on the simulated duration (a resumed run sees the same input).
@@ -167,6 +195,9 @@ class AllToAll:
 
     allow_self: bool = False
 
+    def __post_init__(self):
+        object.__setattr__(self, "allow_self", check_bool("AllToAll.allow_self", self.allow_self))
+
     def pairs(self, n_pre, n_post, same, rng):
         pre, post = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
         pre, post = pre.ravel(), post.ravel()
@@ -195,7 +226,8 @@ class FixedProbability:
     allow_self: bool = False
 
     def __post_init__(self):
-        check_real("FixedProbability", "p", self.p, low=0.0, high=1.0)
+        object.__setattr__(self, "p", check_real("FixedProbability.p", self.p, low=0.0, high=1.0))
+        object.__setattr__(self, "allow_self", check_bool("FixedProbability.allow_self", self.allow_self))
 
     def pairs(self, n_pre, n_post, same, rng):
         pre_l, post_l = [], []
@@ -217,8 +249,8 @@ class FixedInDegree:
     allow_self: bool = False
 
     def __post_init__(self):
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 0:
-            raise ValueError(f"FixedInDegree.k must be a non-negative integer, got {self.k!r}")
+        object.__setattr__(self, "k", check_int("FixedInDegree.k", self.k, low=0, high=INT32_MAX))
+        object.__setattr__(self, "allow_self", check_bool("FixedInDegree.allow_self", self.allow_self))
 
     def pairs(self, n_pre, n_post, same, rng):
         no_self = same and not self.allow_self
@@ -238,10 +270,21 @@ class FixedInDegree:
 
 @dataclass(frozen=True, eq=False)
 class FromList:
-    """Explicit connections: arrays ``pre`` and ``post`` of neuron indices within the populations."""
+    """Explicit connections: arrays ``pre`` and ``post`` of neuron indices within the populations
+    (1-D integer arrays of equal length, indices >= 0; checked against the population sizes when the
+    network is compiled)."""
 
     pre: np.ndarray
     post: np.ndarray
+
+    def __post_init__(self):
+        pre = check_array("FromList.pre", self.pre, integer=True, ndim=1, low=0, high=INT32_MAX)
+        post = check_array("FromList.post", self.post, integer=True, ndim=1, low=0, high=INT32_MAX)
+        if pre.shape != post.shape:
+            raise ValueError(f"FromList.pre and FromList.post must have the same length (one entry per connection); "
+                             f"got {pre.size} and {post.size}")
+        object.__setattr__(self, "pre", pre)
+        object.__setattr__(self, "post", post)
 
     def pairs(self, n_pre, n_post, same, rng):
         pre = np.asarray(self.pre)
@@ -250,19 +293,30 @@ class FromList:
             raise ValueError(f"FromList.pre and .post must be 1-D of equal length, got {pre.shape}, {post.shape}")
         if pre.size and not (np.issubdtype(pre.dtype, np.integer) and np.issubdtype(post.dtype, np.integer)):
             raise TypeError("FromList.pre and .post must be integer arrays")
-        if pre.size and (pre.min() < 0 or pre.max() >= n_pre):
-            raise ValueError(f"FromList.pre has an index outside 0..{n_pre - 1} (dangling connection)")
-        if post.size and (post.min() < 0 or post.max() >= n_post):
-            raise ValueError(f"FromList.post has an index outside 0..{n_post - 1} (dangling connection)")
+        for what, idx, n in (("pre", pre, n_pre), ("post", post, n_post)):
+            bad = np.flatnonzero((idx < 0) | (idx >= n)) if idx.size else ()
+            if len(bad):
+                raise ValueError(f"FromList.{what} must hold indices in [0, {n - 1}] (the {what} population has "
+                                 f"{n} neurons); got {int(idx[bad[0]])} (entry {int(bad[0])}) (dangling connection)")
         return pre.astype(np.int64), post.astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
 class FromMatrix:
-    """Connections from a (n_pre, n_post) dense or scipy.sparse matrix; its values become the weights
-    when the projection's ``weight`` is None."""
+    """Connections from a (n_pre, n_post) dense or scipy.sparse matrix of finite numbers; its values
+    become the weights when the projection's ``weight`` is None."""
 
     matrix: object
+
+    def __post_init__(self):
+        import scipy.sparse as sp
+
+        if sp.issparse(self.matrix):
+            if len(self.matrix.shape) != 2:
+                raise ValueError(f"FromMatrix.matrix must be 2-D; got shape {self.matrix.shape}")
+            check_array("FromMatrix.matrix values", sp.coo_matrix(self.matrix).data, ndim=1)
+        else:
+            object.__setattr__(self, "matrix", check_array("FromMatrix.matrix", self.matrix, ndim=2))
 
     def pairs(self, n_pre, n_post, same, rng):
         import scipy.sparse as sp
@@ -286,16 +340,14 @@ class FromMatrix:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Uniform:
-    """Uniform distribution on [low, high)."""
+    """Uniform distribution on [low, high) (finite, ``low <= high``)."""
 
     low: float
     high: float
 
     def __post_init__(self):
-        check_real("Uniform", "low", self.low)
-        check_real("Uniform", "high", self.high)
-        if self.high < self.low:
-            raise ValueError(f"Uniform.high ({self.high}) must be >= low ({self.low})")
+        object.__setattr__(self, "low", check_real("Uniform.low", self.low))
+        object.__setattr__(self, "high", check_real("Uniform.high", self.high, low=self.low))
 
     def sample(self, rng, n):
         return rng.uniform(self.low, self.high, size=n)
@@ -303,7 +355,10 @@ class Uniform:
 
 @dataclass(frozen=True)
 class Normal:
-    """Normal distribution N(mean, std²), clipped to [low, high] when given."""
+    """Normal distribution N(mean, std²), clipped to [low, high] when given.
+
+    ``mean`` finite, ``std`` finite and >= 0; ``low <= high``, either may be infinite (not NaN).
+    """
 
     mean: float
     std: float
@@ -311,8 +366,18 @@ class Normal:
     high: float = math.inf
 
     def __post_init__(self):
-        check_real("Normal", "mean", self.mean)
-        check_real("Normal", "std", self.std, low=0.0)
+        object.__setattr__(self, "mean", check_real("Normal.mean", self.mean))
+        object.__setattr__(self, "std", check_real("Normal.std", self.std, low=0.0))
+        low = check_number("Normal.low", self.low, allow_inf=True)
+        high = check_number("Normal.high", self.high, allow_inf=True)
+        if low == math.inf:
+            raise ValueError("Normal.low must be a number < inf (-inf for no lower clip); got inf")
+        if high == -math.inf:
+            raise ValueError("Normal.high must be a number > -inf (inf for no upper clip); got -inf")
+        if high < low:
+            raise ValueError(f"Normal.high must be >= Normal.low = {low!r}; got {high!r}")
+        object.__setattr__(self, "low", low)
+        object.__setattr__(self, "high", high)
 
     def sample(self, rng, n):
         return np.clip(rng.normal(self.mean, self.std, size=n), self.low, self.high)
@@ -329,7 +394,10 @@ class Projection:
     index, or ``"sites"`` (default) to spread the connections of each post neuron round-robin over
     its synaptic sites. ``weight`` (dimensionless, multiplies the SPD flux) and ``delay_ns`` are a
     scalar, an array with one value per connection, or a distribution (:class:`Uniform`,
-    :class:`Normal`). ``synapse`` overrides the post neuron's default synapse.
+    :class:`Normal`). ``synapse`` overrides the post neuron's default synapse. Weights are finite and
+    within ±3.4e38 (single precision); delays are finite and >= 0 ns, so a delay distribution must not
+    draw negative values (``Uniform(low >= 0, ...)``, ``Normal(..., low=0.0)``). ``weight=None`` takes the
+    weights from a :class:`FromMatrix` connector's values.
 
     ``same_step`` (point models only; discrete-time graphs such as NIR): a spike made in step n is
     integrated by its targets within the same step n instead of step n + 1 (the post population is then
@@ -346,18 +414,64 @@ class Projection:
     same_step: bool = False
 
     def __post_init__(self):
-        if not isinstance(self.same_step, bool):
-            raise TypeError(f"Projection.same_step must be True or False, got {self.same_step!r}")
+        check_name("Projection.pre", self.pre)
+        check_name("Projection.post", self.post)
+        object.__setattr__(self, "same_step", check_bool("Projection.same_step", self.same_step))
         if not hasattr(self.connector, "pairs"):
-            raise TypeError(f"Projection.connector must be a connector (AllToAll, …), got {self.connector!r}")
-        if self.synapse is not None and not isinstance(self.synapse, Synapse):
-            raise TypeError(f"Projection.synapse must be a Synapse, got {self.synapse!r}")
-        for name in ("weight", "delay_ns"):
-            v = getattr(self, name)
-            if v is None and name == "weight" and isinstance(self.connector, FromMatrix):
-                continue
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                check_real("Projection", name, v, low=0.0 if name == "delay_ns" else None)
+            raise TypeError(f"Projection.connector must be a connector (AllToAll, OneToOne, FixedProbability, "
+                            f"FixedInDegree, FromList, FromMatrix); got {show(self.connector)} "
+                            f"({type(self.connector).__name__})")
+        check_instance("Projection.synapse", self.synapse, Synapse, allow_none=True)
+        t = self.target
+        if isinstance(t, str):
+            check_name("Projection.target", t)
+        else:
+            object.__setattr__(self, "target", check_int(
+                "Projection.target (a dendrite index, a dendrite name or 'sites')", t, low=0, high=INT32_MAX))
+        if self.weight is None and isinstance(self.connector, FromMatrix):
+            _check_weight_values("Projection.weight (from FromMatrix.matrix)", self.connector.values())
+        else:
+            object.__setattr__(self, "weight", _check_value("Projection.weight", self.weight, weight=True))
+        object.__setattr__(self, "delay_ns", _check_value("Projection.delay_ns", self.delay_ns, weight=False))
+
+
+def _check_weight_values(name: str, arr: np.ndarray) -> None:
+    """Weights must fit in single precision (the point-model engine stores them as float32)."""
+    big = np.flatnonzero(np.abs(arr) > FLOAT32_MAX) if arr.size else ()
+    if len(big):
+        where = "" if arr.ndim == 0 else f" (entry {int(big[0])})"
+        raise ValueError(f"{name} must be finite with magnitude <= {FLOAT32_MAX:.6g} (weights are stored in single "
+                         f"precision); got {show(float(arr.ravel()[big[0]]))}{where}")
+
+
+def _check_value(name: str, value, *, weight: bool):
+    """A weight or delay: a number, a 1-D array (one per connection) or a distribution."""
+    if hasattr(value, "sample") and not isinstance(value, np.ndarray):
+        if not weight and isinstance(value, Uniform) and value.low < 0:
+            raise ValueError(f"{name} = Uniform(low={value.low!r}, ...) must not draw negative delays; "
+                             f"Uniform.low must be >= 0")
+        if not weight and isinstance(value, Normal) and value.low < 0 and (value.std > 0 or value.mean < 0):
+            raise ValueError(f"{name} = Normal(..., low={value.low!r}) must clip delays at Normal.low >= 0 "
+                             f"(delays are >= 0 ns)")
+        if weight and isinstance(value, Uniform):
+            _check_weight_values(f"{name} (Uniform bounds)", np.array([value.low, value.high]))
+        return value
+    low = None if weight else 0.0
+    unit = "" if weight else "ns"
+    kinds = ("a number, a 1-D array of numbers (one per connection) or a distribution (Uniform, Normal)"
+             + (" or None with FromMatrix" if weight else ""))
+    if value is None or isinstance(value, (str, bytes, bool, np.bool_)) or not (
+            isinstance(value, (list, tuple, np.ndarray)) or np.isscalar(value)):
+        raise TypeError(f"{name} must be {kinds}; got {show(value)} ({type(value).__name__})")
+    if isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim != 0):
+        arr = check_array(name, value, ndim=1, low=low, unit=unit)
+        if weight:
+            _check_weight_values(name, arr)
+        return arr
+    v = check_number(name, value.item() if isinstance(value, np.ndarray) else value, low=low, unit=unit)
+    if weight:
+        _check_weight_values(name, np.array(v))
+    return v
 
 
 class Network:
@@ -376,37 +490,47 @@ class Network:
         self.populations: dict[str, Population] = {}
         self.sources: dict[str, object] = {}
         self.projections: list[Projection] = []
-        for p in populations:
-            self.add_population(p)
-        for s in sources:
+        for p in check_sequence("Network.populations", populations, "a sequence of Population objects"):
+            self.add_population(check_instance("Network.populations[...]", p, Population))
+        for s in check_sequence("Network.sources", sources, "a sequence of spike sources"):
             self.add_source(s)
-        for pr in projections:
+        for pr in check_sequence("Network.projections", projections, "a sequence of Projection objects"):
             self.add_projection(pr)
 
-    def _check_new_name(self, name):
+    def _check_new_name(self, name, what: str = "name"):
         if name in self.populations or name in self.sources:
-            raise ValueError(f"name {name!r} is already used in this network")
+            kind = "population" if name in self.populations else "source"
+            raise ValueError(f"{what} {name!r} is already used by a {kind} of this network; population and "
+                             f"source names must be unique")
 
     def add_population(self, name_or_pop, n: int | None = None, neuron: Neuron | None = None, *,
                        positions_um=None) -> Population:
-        """Add ``Population(name, n, neuron)`` (or a ready Population) and return it."""
-        pop = name_or_pop if isinstance(name_or_pop, Population) else Population(
-            name_or_pop, n, neuron if neuron is not None else Neuron(), positions_um)
-        self._check_new_name(pop.name)
+        """Add ``Population(name, n, neuron)`` (or a ready Population, with no further arguments) and return it."""
+        if isinstance(name_or_pop, Population):
+            given = [k for k, v in (("n", n), ("neuron", neuron), ("positions_um", positions_um)) if v is not None]
+            if given:
+                raise TypeError(f"Network.add_population: a ready Population ({name_or_pop.name!r}) takes no further "
+                                f"arguments; got {', '.join(given)} (set them in the Population)")
+            pop = name_or_pop
+        else:
+            pop = Population(name_or_pop, n, neuron if neuron is not None else Neuron(), positions_um)
+        self._check_new_name(pop.name, "Population.name")
         self.populations[pop.name] = pop
         return pop
 
     def add_source(self, source):
         """Add a spike source (:class:`SpikeSource`, :class:`RegularSource`, :class:`PoissonSource`)."""
         if not isinstance(source, (SpikeSource, RegularSource, PoissonSource)):
-            raise TypeError(f"add_source expects a SpikeSource, RegularSource or PoissonSource, got {source!r}")
-        self._check_new_name(source.name)
+            raise TypeError(f"Network.add_source: source must be a SpikeSource, RegularSource or PoissonSource; "
+                            f"got {show(source)} ({type(source).__name__})")
+        self._check_new_name(source.name, f"{type(source).__name__}.name")
         self.sources[source.name] = source
         return source
 
     def add_projection(self, projection: Projection) -> Projection:
         if not isinstance(projection, Projection):
-            raise TypeError(f"add_projection expects a Projection, got {projection!r}")
+            raise TypeError(f"Network.add_projection: projection must be a Projection; got {show(projection)} "
+                            f"({type(projection).__name__})")
         if projection.pre not in self.populations and projection.pre not in self.sources:
             raise ValueError(f"Projection.pre {projection.pre!r} is not a population or source of this network "
                              f"(dangling connection); known: {sorted([*self.populations, *self.sources])}")
