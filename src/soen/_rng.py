@@ -4,7 +4,7 @@ Every random draw in soen is a pure function of ``(seed, stream, element, counte
 *what* is drawn (Poisson input, photon count, jitter, device spread …), ``element`` *which* element
 (neuron, synapse, connection) and ``counter`` *which* event or sub-draw. Nothing carries RNG state, so
 results are identical whatever the thread count, partitioning or engine, and a resumed run draws
-exactly what an uninterrupted one would (DESIGN.md §2.4).
+exactly what an uninterrupted one would.
 
 The bit mixer is the SplitMix64 finaliser (Steele, Lea & Flood, "Fast splittable pseudorandom number
 generators", OOPSLA 2014), applied in a keyed chain over the four 64-bit words. It passes BigCrush when

@@ -1,6 +1,6 @@
-"""Energy, power, cooling and area ledger of a run: a pure function of counts (PHYSICS.md §6).
+"""Energy, power, cooling and area ledger of a run: a pure function of counts (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
 
-Equations (PHYSICS.md §6; SOEN-IV, PRA17, OI21):
+Equations (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); SOEN-IV, PRA17, OI21):
 
 * light energy per spike      E_light = N_emit h ν / η_LED
 * transmitter                 E_spike = E_light + E_transmitter
@@ -83,7 +83,7 @@ class CoolingStage:
 class CoolingChain:
     """Stages of a cryostat; the chip's 4 K power is removed by ``stages[chip_stage]`` (default the first).
 
-    Default: one 4.2 K stage at ε = 0.3 → 234.8 W/W (PHYSICS.md §6: large plants ≈ 250 W/W).
+    Default: one 4.2 K stage at ε = 0.3 → 234.8 W/W (Shainline et al., Phys. Rev. Applied 7, 034013 (2017): large plants ≈ 250 W/W).
     """
 
     stages: tuple[CoolingStage, ...] = (CoolingStage(4.2, 0.3),)
@@ -122,7 +122,7 @@ def wall_plug_power_W(chip_power_W: float, chain: CoolingChain | None = None) ->
 
     .. math:: P_{wall} = \\sum_{stages} P_{stage} (T_{amb} - T) / (T ε)
 
-    (PHYSICS.md §6.)
+    (Shainline et al., Phys. Rev. Applied 7, 034013 (2017).)
     """
     chain = CoolingChain() if chain is None else chain
     p = _num("chip_power_W", chip_power_W)
@@ -224,7 +224,7 @@ def energy_ledger(*, n_spikes: float, n_synapse_events: float, n_fluxons: float,
     -----
     E_light = N_photons h ν / η_LED; E_tx = n_spikes E_transmitter; E_spd = n_events ½ L I²;
     E_fluxon = n_fluxons I_b Φ0; E_static = P_static × duration; P_4K = E_total / duration (heat leak
-    included); P_wall via :func:`wall_plug_power_W` (PHYSICS.md §6).
+    included); P_wall via :func:`wall_plug_power_W` (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
     """
     hw = Hardware() if hardware is None else hardware
     if not isinstance(hw, Hardware):

@@ -1,8 +1,8 @@
 """The hardware registry: every default physical parameter of the optoelectronic hardware, in one place.
 
 Each default is a :class:`Param` record holding its value, unit, allowed range and *source*
-(PHYSICS.md §3–§6 and the papers named there: PRA17, SOEN-IV, CD18, OI21, KHAN22). Values that
-PHYSICS.md does not give are marked ``assumption`` in their source, with the reasoning.
+(Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; Khan et al., Nature Electronics (2022)–§6 and the papers named there: PRA17, SOEN-IV, CD18, OI21, KHAN22). Values that
+the published model does not give are marked ``assumption`` in their source, with the reasoning.
 
 A :class:`Hardware` object is a frozen, validated set of these parameters, built from the defaults
 with overrides in exactly one place::
@@ -95,119 +95,119 @@ class Param:
         return v
 
 
-#: Waveguide materials: propagation loss [dB/cm] and group index, with sources (PHYSICS.md §5).
+#: Waveguide materials: propagation loss [dB/cm] and group index, with sources (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)).
 MATERIALS: dict[str, dict[str, Any]] = {
     "SiN": {
         "loss_db_per_cm": 0.5,
         "group_index": 2.0,
-        "source": "PHYSICS.md §5: SiN loss 0.07–1.5 dB/cm (0.5 chosen mid-range); n_g ≈ 2 (6.7 ps/mm)",
+        "source": "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): SiN loss 0.07–1.5 dB/cm (0.5 chosen mid-range); n_g ≈ 2 (6.7 ps/mm)",
     },
     "Si": {
         "loss_db_per_cm": 3.5,
         "group_index": 4.2,
-        "source": "PHYSICS.md §5: Si strip loss 3–4 dB/cm (3.5 mid-range); n_g ≈ 4.2 (14 ps/mm)",
+        "source": "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): Si strip loss 3–4 dB/cm (3.5 mid-range); n_g ≈ 4.2 (14 ps/mm)",
     },
 }
 
 _P = Param
 _records = [
     # --- transmitter / light source --------------------------------------------------------------
-    _P("wavelength_um", 1.22, "µm", "PHYSICS.md §4 (SOEN-IV): 1.22 µm, photon energy 1.63e-19 J",
+    _P("wavelength_um", 1.22, "µm", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (SOEN-IV): 1.22 µm, photon energy 1.63e-19 J",
        "emission wavelength", 0.2, 20.0, low_open=False),
-    _P("photons_per_spike", 1.0e4, "photons", "PHYSICS.md §4 (SOEN-IV, CD18): design target 1e4 per spike",
+    _P("photons_per_spike", 1.0e4, "photons", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (SOEN-IV, CD18): design target 1e4 per spike",
        "N_emit, photons produced by the transmitter per spike", 0.0, 1e12, low_open=True),
     _P("max_photons_per_spike", 1.0e6, "photons",
        "assumption: 100× the SOEN-IV design target, beyond which the transmitter amplifier is not credible",
        "physical limit used by the budget planner to flag impossible designs", 0.0, 1e15, low_open=True),
-    _P("led_efficiency", 1.0e-3, "1", "PHYSICS.md §4 (SOEN-IV): η ≈ 1e-3",
+    _P("led_efficiency", 1.0e-3, "1", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (SOEN-IV): η ≈ 1e-3",
        "η_LED, photons produced per electron-energy spent (E_light = N h ν / η_LED)", 0.0, 1.0,
        low_open=True),
     _P("source_coupling_efficiency", 1.0, "1",
        "assumption: folded into led_efficiency (SOEN-IV counts photons in the waveguide)",
        "η_c, fraction of produced photons coupled into the waveguide", 0.0, 1.0, low_open=True),
-    _P("light_delay_ns", 2.0, "ns", "PHYSICS.md §4 (SOEN-IV): light-production delay ~2 ns",
+    _P("light_delay_ns", 2.0, "ns", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (SOEN-IV): light-production delay ~2 ns",
        "t_emit, delay from soma threshold to light emission", 0.0, 1e6),
-    _P("emission_tau_ns", 1.0, "ns", "PHYSICS.md §4: τ_rad 1–40 ns in the prior simulator's source models",
+    _P("emission_tau_ns", 1.0, "ns", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976: τ_rad 1–40 ns in the prior simulator's source models",
        "τ_rad, exponential emission-time constant of the source", 0.0, 1e6),
     _P("transmitter_energy_fJ", 0.0, "fJ",
-       "assumption: not given in PHYSICS.md; electrical energy beyond the LED term (JJ + amplifier)",
+       "assumption: not given in the published model; electrical energy beyond the LED term (JJ + amplifier)",
        "E_transmitter per spike, added to N h ν / η_LED", 0.0, 1e9),
     # --- waveguides, splitting, fibre ------------------------------------------------------------
-    _P("material", "SiN", "", "PHYSICS.md §5", "waveguide material; sets default loss and group index",
+    _P("material", "SiN", "", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)", "waveguide material; sets default loss and group index",
        kind="str", choices=tuple(MATERIALS)),
-    _P("loss_db_per_cm", None, "dB/cm", "PHYSICS.md §5 (by material, see MATERIALS)",
+    _P("loss_db_per_cm", None, "dB/cm", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021) (by material, see MATERIALS)",
        "α, waveguide propagation loss", 0.0, 100.0),
-    _P("group_index", None, "1", "PHYSICS.md §5 (by material, see MATERIALS)",
+    _P("group_index", None, "1", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021) (by material, see MATERIALS)",
        "n_g, waveguide group index (delay n_g L / c)", 1.0, 10.0),
-    _P("crossing_loss_db", 0.02, "dB", "PHYSICS.md §5: waveguide crossing 0.02 dB",
+    _P("crossing_loss_db", 0.02, "dB", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): waveguide crossing 0.02 dB",
        "ℓ_cross, loss per in-plane waveguide crossing", 0.0, 10.0),
-    _P("interplane_loss_db", 0.006, "dB", "PHYSICS.md §5: interplane transition ~6 mdB",
+    _P("interplane_loss_db", 0.006, "dB", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): interplane transition ~6 mdB",
        "ℓ_plane, loss per transition between waveguide planes", 0.0, 10.0),
     _P("coupling_loss_db", 0.0, "dB",
-       "assumption: not given in PHYSICS.md; waveguide→SPD coupling is inside detector_efficiency",
+       "assumption: not given in the published model; waveguide→SPD coupling is inside detector_efficiency",
        "ℓ_couple, fixed per-connection coupling loss in T", 0.0, 30.0),
     _P("split_excess_loss_db", 0.1, "dB",
-       "assumption: not given in PHYSICS.md; typical excess of one 1×2 MMI/Y stage",
+       "assumption: not given in the published model; typical excess of one 1×2 MMI/Y stage",
        "ℓ_excess, excess loss per 1×2 stage of the splitting tree", 0.0, 3.0),
-    _P("split_ratio_error_db", 0.8, "dB", "PHYSICS.md §5: split-ratio error ~0.7–0.9 dB (lognormal weight)",
+    _P("split_ratio_error_db", 0.8, "dB", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): split-ratio error ~0.7–0.9 dB (lognormal weight)",
        "σ of the per-connection lognormal split-ratio error, in dB", 0.0, 10.0),
-    _P("fibre_ps_per_mm", 4.9, "ps/mm", "PHYSICS.md §5: fibre 4.9 ps/mm",
+    _P("fibre_ps_per_mm", 4.9, "ps/mm", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): fibre 4.9 ps/mm",
        "fibre group delay per length", 0.0, 100.0, low_open=True),
     _P("fibre_coupling_loss_db", 1.0, "dB",
-       "assumption: not given in PHYSICS.md; ~1 dB per chip–fibre facet (edge coupler)",
+       "assumption: not given in the published model; ~1 dB per chip–fibre facet (edge coupler)",
        "loss per chip–fibre facet (two per inter-die connection)", 0.0, 30.0),
     _P("default_length_um", 1000.0, "µm",
        "assumption: ~10 neuron pitches at the SOEN-V density (pitch ≈ 111 µm)",
        "connection length used when no layout is given", 0.0, 1e9),
     # --- detector (SPD synapse) ------------------------------------------------------------------
-    _P("detector_efficiency", 0.95, "1", "PHYSICS.md §5: 0.9–0.98",
+    _P("detector_efficiency", 0.95, "1", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): 0.9–0.98",
        "η_det, SPD detection efficiency", 0.0, 1.0, low_open=True),
-    _P("detector_jitter_ps", 50.0, "ps", "PHYSICS.md §5: jitter 3–150 ps",
+    _P("detector_jitter_ps", 50.0, "ps", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): jitter 3–150 ps",
        "Gaussian σ of the detection time", 0.0, 1e6),
-    _P("dark_count_rate_hz", 1.0, "Hz", "PHYSICS.md §5: 1e-4–100 Hz",
+    _P("dark_count_rate_hz", 1.0, "Hz", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): 1e-4–100 Hz",
        "r_dark, dark-count rate per SPD", 0.0, 1e9),
-    _P("detector_reset_ns", 50.0, "ns", "PHYSICS.md §3, §5: reset (dead) time 40–50 ns",
+    _P("detector_reset_ns", 50.0, "ns", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; Khan et al., Nature Electronics (2022), §5: reset (dead) time 40–50 ns",
        "SPD dead time; also caps the useful firing rate", 0.0, 1e9),
     _P("spd_energy_aJ", 20.0, "aJ",
-       "PHYSICS.md §3 (PRA17): ½ L I² = ½·100 nH·(20 µA)² = 20 aJ (33 aJ measured)",
+       "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; Khan et al., Nature Electronics (2022) (PRA17): ½ L I² = ½·100 nH·(20 µA)² = 20 aJ (33 aJ measured)",
        "energy per synapse event in the SPD", 0.0, 1e9),
     # --- frozen device spread and yield ----------------------------------------------------------
     _P("source_efficiency_spread", 0.1, "1",
-       "assumption: not given in PHYSICS.md; 10 % (1σ) brightness spread between transmitters",
+       "assumption: not given in the published model; 10 % (1σ) brightness spread between transmitters",
        "relative σ of the per-transmitter source efficiency (lognormal, mean 1)", 0.0, 2.0),
     _P("detector_efficiency_spread", 0.02, "1",
-       "assumption: not given in PHYSICS.md; consistent with the 0.9–0.98 range of §5",
+       "assumption: not given in the published model; consistent with the 0.9–0.98 range of §5",
        "relative σ of the per-synapse detector efficiency (lognormal, mean 1, capped at 1)", 0.0, 2.0),
-    _P("critical_current_spread", 0.03, "1", "PHYSICS.md §6: junction I_c spreads of a few % (1σ)",
+    _P("critical_current_spread", 0.03, "1", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017): junction I_c spreads of a few % (1σ)",
        "relative σ of junction critical currents", 0.0, 1.0),
     _P("time_constant_spread", 0.0, "1",
-       "assumption: not given in PHYSICS.md; off by default (loop L and leak r spreads set τ = L/r)",
+       "assumption: not given in the published model; off by default (loop L and leak r spreads set τ = L/r)",
        "relative σ of every dendrite's loop time constant τ (lognormal, mean 1, frozen per device)", 0.0, 1.0),
-    _P("thermal_noise", False, "", "PHYSICS.md §6: ⟨I²⟩ = k_B T / L (0.17 µA rms for 2 nH at 4.2 K)",
+    _P("thermal_noise", False, "", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017): ⟨I²⟩ = k_B T / L (0.17 µA rms for 2 nH at 4.2 K)",
        "add Johnson (Ornstein–Uhlenbeck) current noise to every loop at cooling_temperature_K", kind="bool"),
     _P("transmitter_yield", 1.0, "1",
-       "assumption: perfect yield by default (PHYSICS.md §6: yield removes components)",
+       "assumption: perfect yield by default (Shainline et al., Phys. Rev. Applied 7, 034013 (2017): yield removes components)",
        "fraction of working transmitters", 0.0, 1.0),
     _P("detector_yield", 1.0, "1", "assumption: perfect yield by default",
        "fraction of working SPD synapses", 0.0, 1.0),
     # --- dendrites, bias, area, cooling ----------------------------------------------------------
-    _P("fluxon_bias_uA", 180.24, "µA", "PHYSICS.md §1, §4: i_b = 1.8024 at I_c = 100 µA",
+    _P("fluxon_bias_uA", 180.24, "µA", "Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, §4: i_b = 1.8024 at I_c = 100 µA",
        "I_b in the per-fluxon energy I_b Φ0", 0.0, 1e6),
     _P("static_bias_power_nW_per_neuron", 0.0, "nW",
        "assumption: ideal (inductive) bias distribution; resistive RSFQ-style biasing costs "
        "≈ I_b·V_bias ≈ 0.45 µW per junction (180 µA, 2.5 mV)",
        "static bias power per neuron at 4 K", 0.0, 1e12),
     _P("area_per_neuron_um2", 1.0e8 / 8100.0, "µm²",
-       "PHYSICS.md §5 (SOEN-V): 8,100 neurons per cm² → 1.23e4 µm²",
+       "Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021) (SOEN-V): 8,100 neurons per cm² → 1.23e4 µm²",
        "chip area per neuron (with its synapses and waveguides)", 0.0, 1e12, low_open=True),
     _P("power_density_limit_W_per_cm2", 1.0e-3, "W/cm²",
-       "PHYSICS.md §6 (PRA17): design point 1 mW/cm² (a design target, not a physical limit)",
+       "Shainline et al., Phys. Rev. Applied 7, 034013 (2017) (PRA17): design point 1 mW/cm² (a design target, not a physical limit)",
        "power density the budget planner designs to", 0.0, 1e6, low_open=True),
-    _P("cooling_temperature_K", 4.2, "K", "PHYSICS.md §6: 4.2 K stage",
+    _P("cooling_temperature_K", 4.2, "K", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017): 4.2 K stage",
        "temperature of the cold stage", 0.0, 300.0, low_open=True, high_open=True),
-    _P("cooling_carnot_fraction", 0.3, "1", "PHYSICS.md §6: large plants ≈ 250 W/W at 4.2 K (ε ≈ 0.3)",
+    _P("cooling_carnot_fraction", 0.3, "1", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017): large plants ≈ 250 W/W at 4.2 K (ε ≈ 0.3)",
        "ε, fraction of Carnot efficiency of the cryocooler", 0.0, 1.0, low_open=True),
-    _P("ambient_temperature_K", 300.0, "K", "PHYSICS.md §6: P_wall uses (300 − T)",
+    _P("ambient_temperature_K", 300.0, "K", "Shainline et al., Phys. Rev. Applied 7, 034013 (2017): P_wall uses (300 − T)",
        "temperature heat is rejected to", 0.0, 1000.0, low_open=True),
     # --- idealisation ----------------------------------------------------------------------------
     _P("ideal_delay_ns", 1.0, "ns", "assumption: a convenient fixed delay for idealised studies",
@@ -375,17 +375,17 @@ class Hardware:
 
     @property
     def light_energy_per_spike_J(self) -> float:
-        """Electrical energy of the light of one spike, N_emit h ν / η_LED (PHYSICS.md §6, SOEN-IV)."""
+        """Electrical energy of the light of one spike, N_emit h ν / η_LED (Shainline et al., Phys. Rev. Applied 7, 034013 (2017), SOEN-IV)."""
         return self.photons_per_spike * self.photon_energy_J / self.led_efficiency
 
     @property
     def spike_energy_J(self) -> float:
-        """E_spike = N_emit h ν / η_LED + E_transmitter, in J (PHYSICS.md §6)."""
+        """E_spike = N_emit h ν / η_LED + E_transmitter, in J (Shainline et al., Phys. Rev. Applied 7, 034013 (2017))."""
         return self.light_energy_per_spike_J + self.transmitter_energy_fJ * 1e-15
 
     @property
     def fluxon_energy_J(self) -> float:
-        """Energy per fluxon I_b Φ0 in J (PHYSICS.md §6)."""
+        """Energy per fluxon I_b Φ0 in J (Shainline et al., Phys. Rev. Applied 7, 034013 (2017))."""
         from soen.units import PHI0_WB
 
         return self.fluxon_bias_uA * 1e-6 * PHI0_WB

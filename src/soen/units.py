@@ -4,7 +4,7 @@ Users speak physical units (ns, µA, pH, nH); kernels use normalised quantities:
 τ0 = Φ0 / (2π I_c r_j), currents in units of the junction critical current I_c, flux in units of
 the flux quantum Φ0, inductance as β = 2π L I_c / Φ0. Conversions happen here, once.
 
-Source of the normalisation and defaults: ``PHYSICS.md`` §1 (PHENO, Shainline et al. 2023).
+Source of the normalisation and defaults: Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (PHENO, Shainline et al. 2023).
 
 Example
 -------
@@ -160,5 +160,5 @@ class JJ:
         return g * self.voltage_unit_V
 
 
-#: The default junction of PHYSICS.md §1: I_c = 100 µA, β_c = 0.3, γ = 1.5e-9 F/A.
+#: The default junction of Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976: I_c = 100 µA, β_c = 0.3, γ = 1.5e-9 F/A.
 DEFAULT_JJ = JJ()

@@ -1,6 +1,6 @@
 """Device physics from first principles: RCSJ dendrite circuit, SQUID rate tables, SPD synapse.
 
-See ``docs/circuits.md`` and PHYSICS.md §2–3.
+See ``docs/circuits.md`` and Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976.
 """
 
 from __future__ import annotations

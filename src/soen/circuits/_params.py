@@ -1,6 +1,6 @@
 """Circuit parameters of the two-junction "ri" dendrite and input validation helpers.
 
-All quantities are normalised (PHYSICS.md §1): inductances as β = 2π L I_c / Φ0, currents in units of
+All quantities are normalised (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976): inductances as β = 2π L I_c / Φ0, currents in units of
 the reference junction critical current I_c, leak as α = r_leak / r_j.
 """
 
@@ -29,7 +29,7 @@ def check_finite_array(name: str, value: Any, *, nonneg: bool = False) -> np.nda
 
 @dataclass(frozen=True)
 class SquidParams:
-    """Normalised parameters of the "ri" dendrite circuit (PHYSICS.md §2, PHENO).
+    """Normalised parameters of the "ri" dendrite circuit (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, PHENO).
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ class SquidParams:
     ic_1, ic_2 : float
         Critical currents of junctions J1 and J2 relative to the reference I_c (default 1, 1).
         A junction with relative critical current a has a·β_c φ̈ + a φ̇ + a sin φ = i (its capacitance
-        scales with I_c and its shunt resistance inversely, so β_c is common, PHYSICS.md §1).
+        scales with I_c and its shunt resistance inversely, so β_c is common, Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976).
     beta_di : float
         Normalised inductance of the integration loop (only used by the full circuit; default 2π·10³).
     alpha : float

@@ -1,4 +1,4 @@
-r"""Per-fluxon "fill curve" of the full dendrite circuit (SQUID + integration loop, PHYSICS.md §2, PHENO).
+r"""Per-fluxon "fill curve" of the full dendrite circuit (SQUID + integration loop, Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, PHENO).
 
 The full RCSJ circuit of :mod:`soen.circuits.rcsj` (state φ_1, φ_2, φ̇_1, φ̇_2, s) is integrated from rest at
 fixed applied flux φ_a and bias i_b. Every 2π slip of φ_1 adds Δs ≈ 2π/(β_di + 1/B) to the loop current s,

@@ -1,4 +1,4 @@
-r"""Tabulated SQUID fluxon rate g(φ, i_sq) and its fast interpolator (PHYSICS.md §2, PHENO).
+r"""Tabulated SQUID fluxon rate g(φ, i_sq) and its fast interpolator (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, PHENO).
 
 The reduced dendrite model (PHENO) integrates ``β ds/dτ = g(φ_eff, i_b − s) − α s``; this module provides
 g from a table built with the RCSJ solver of :mod:`soen.circuits.squid` (or from a documented analytic

@@ -1,4 +1,4 @@
-r"""RCSJ model of the two-junction "ri" dendrite: SQUID + integration loop (PHYSICS.md §2, PHENO/LOOP19).
+r"""RCSJ model of the two-junction "ri" dendrite: SQUID + integration loop (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, PHENO/LOOP19).
 
 Equations (normalised time τ in units of τ0, dots are d/dτ; junction k has relative critical current a_k)::
 

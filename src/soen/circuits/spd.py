@@ -1,6 +1,6 @@
 r"""The single-photon-detector (SPD) synapse: circuit form and phenomenological flux kernel.
 
-Circuit form (PHYSICS.md §3; LOOP19, PRA17, KHAN22). A photon absorbed by the SPD creates a hotspot of
+Circuit form (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; Khan et al., Nature Electronics (2022); LOOP19, PRA17, KHAN22). A photon absorbed by the SPD creates a hotspot of
 resistance r1 (≈ 5 kΩ) for a time t0 (≈ 200 ps); the SPD bias I_spd diverts into the synaptic branch
 (total inductance L_tot, resistance r2), whose inductor couples flux into the dendrite by the mutual
 inductance M::

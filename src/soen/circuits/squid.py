@@ -1,4 +1,4 @@
-"""Fluxon rate of the dendrite's SQUID from the RCSJ circuit (PHYSICS.md §2, PHENO).
+"""Fluxon rate of the dendrite's SQUID from the RCSJ circuit (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976, PHENO).
 
 :func:`squid_rate` integrates the two-junction SQUID alone (integration-loop current s held fixed, so the
 SQUID sees the bias i_sq = i_b − s) and returns the steady-state normalised mean voltage
@@ -59,7 +59,7 @@ def squid_rate(
 ) -> np.ndarray:
     r"""Steady-state fluxon rate g(φ_a, i_sq) of the SQUID alone, by direct RCSJ integration.
 
-    The SQUID (PHYSICS.md §2; equations in :mod:`soen.circuits.rcsj`) starts from rest with bias i_sq and
+    The SQUID (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; equations in :mod:`soen.circuits.rcsj`) starts from rest with bias i_sq and
     applied flux φ_a switched on at τ = 0 and is integrated with RK4 at step ``dt``. After ``t_transient``
     and two further slips, whole 2π slips of φ_1 are counted between interpolated crossing times until at
     least ``n_slips`` slips *and* a window of ``t_window`` have been covered (so slow points near

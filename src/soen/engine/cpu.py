@@ -14,7 +14,7 @@ Per time step n (t_n = n·dt):
    channels then decay exactly to t_{n+1} (R·e^(−dt/τ_r), F·e^(−dt/τ_f));
    With thermal noise on, each loop current also receives the Ornstein–Uhlenbeck increment
    σ_d sqrt(2 dt/τ_d) z (z a counter-based normal of (seed, dendrite, step)), σ_d² = k_B T/(L_d I_c²)
-   being the equipartition variance of the loop (PHYSICS.md §6);
+   being the equipartition variance of the loop (Shainline et al., Phys. Rev. Applied 7, 034013 (2017));
 4. somas at or above threshold spike at t_{n+1}: reset and hold at 0 for the refractory period,
    drive the refractory dendrite, and push one event per outgoing connection into the ring.
 

@@ -2,7 +2,7 @@
 
 Figures are embedded as base64 PNG, so the page is one file that opens anywhere without network
 access. Every text taken from the file (labels, names, messages) is HTML-escaped: a results file is
-data from elsewhere (DESIGN.md §2.8).
+data from elsewhere.
 """
 
 from __future__ import annotations

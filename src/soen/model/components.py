@@ -1,7 +1,7 @@
 """Components of a SOEN loop neuron, as plain frozen parameter data with physical units.
 
 No simulation code lives here: an engine compiles these into arrays (``soen.engine.compile``).
-Model references: PHYSICS.md §2–4 (PHENO: Shainline, Primavera & Khan, Phys. Rev. Research 5,
+Model references: Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976 (PHENO: Shainline, Primavera & Khan, Phys. Rev. Research 5,
 013164 (2023); LOOP19; KHAN22).
 """
 
@@ -21,7 +21,7 @@ class FanInWarning(UserWarning):
     The SQUID response is periodic in flux: past φ = ½ more input *lowers* the fluxon rate, so a
     dendrite whose inputs can drive its applied flux beyond ±½ (its excitatory maxima summed, or its
     inhibitory ones) stops integrating monotonically (fan-in limit, Primavera & Shainline, APL 119,
-    242601 (2021); PHYSICS.md §2).
+    242601 (2021); Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976).
     """
 
 TWO_PI = 2.0 * math.pi
@@ -46,7 +46,7 @@ def _validate(obj, rules: dict) -> None:
 class Synapse:
     """Single-photon-detector (SPD) synapse: a photon produces a flux pulse into a dendrite.
 
-    Flux kernel, time t since the accepted photon (PHENO, Eq. for the SPD flux; PHYSICS.md §3)::
+    Flux kernel, time t since the accepted photon (PHENO, Eq. for the SPD flux; Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976; Khan et al., Nature Electronics (2022))::
 
         φ_spd(t) = A (1 − e^(−t/τ_r))                         0 ≤ t ≤ t_hs
         φ_spd(t) = A (1 − e^(−t_hs/τ_r)) e^(−(t − t_hs)/τ_f)  t > t_hs,      A = φ_pk (1 − τ_r/τ_f)
@@ -118,7 +118,7 @@ class Synapse:
 class Dendrite:
     """A dendrite: a SQUID that converts applied flux into fluxons stored in a leaky integration loop.
 
-    Reduced model (PHENO; PHYSICS.md §2), τ in units of τ0::
+    Reduced model (PHENO; Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976), τ in units of τ0::
 
         β ds/dτ = g(φ_eff, i_b − s) − α s
         φ = φ_offset + Σ_syn w_k φ_spd,k + Σ_j J_ij s_j + J_self s
@@ -161,7 +161,7 @@ class Soma(Dendrite):
     When s reaches ``threshold`` the neuron emits a spike, s is reset and held at 0 for
     ``refractory_ns``, and a refractory dendrite (time constant ``refractory_tau_ns``) receives an
     SPD-like flux pulse of peak ``refractory_phi_peak``; it couples back into the soma with coupling
-    ``refractory_coupling`` (negative). ``None`` chooses it automatically (PHYSICS.md §4) so that at
+    ``refractory_coupling`` (negative). ``None`` chooses it automatically (Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976) so that at
     the refractory loop's peak its feedback cancels the largest excitatory flux of the monotonic half
     period, φ = ½, keeping the soma below threshold until the refractory current decays::
 

@@ -1,7 +1,7 @@
 """Neuron morphologies as data: a soma, dendrites, and signed couplings between them.
 
 A morphology is a directed graph of dendrites whose loop currents couple into each other's flux:
-an edge (i → j, J) adds ``J · s_i`` to the flux of dendrite j (PHENO; PHYSICS.md §2). Index 0 is the
+an edge (i → j, J) adds ``J · s_i`` to the flux of dendrite j (PHENO; Shainline, Primavera & Khan, Phys. Rev. Research 5, 013164 (2023), arXiv:2210.09976). Index 0 is the
 soma. Trees, DAGs and loops are all allowed. Synapses created by projections attach to the
 ``synaptic_sites`` (by default the leaves: dendrites that receive no coupling).
 """

@@ -1,6 +1,6 @@
 """Photonic communication: light model, layout, link compilation, variability and the photon budget.
 
-Equations and numbers: PHYSICS.md §5 (see ``docs/photonics.md``).
+Equations and numbers: Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021) (see ``docs/photonics.md``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Given fan-out F, a path (length, crossings, plane changes, fibre facets), the loss figures of a
 :class:`~soen.hardware.Hardware` and a target delivery probability P, the planner inverts the light
-model of PHYSICS.md §5:
+model of Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021):
 
 .. math::
 
@@ -11,7 +11,7 @@ model of PHYSICS.md §5:
     η_{path} = η_c\\, 10^{-ℓ_{excess}\\lceil\\log_2 F\\rceil/10}\\, T\\, η_{det}
 
 so that every one of the F targets receives μ detected photons on average. Energy per spike
-E = N_emit h ν / η_LED + E_transmitter (4 K) and × (T_amb − T)/(T ε) at the wall (PHYSICS.md §6).
+E = N_emit h ν / η_LED + E_transmitter (4 K) and × (T_amb − T)/(T ε) at the wall (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
 Power per neuron at rate f is f (E_spike + F P E_spd) + P_static; the power-density limit gives the
 maximum rate f_max = (p_lim A − P_static) / (E_spike + F P E_spd), A = area per neuron.
 

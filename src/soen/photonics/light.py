@@ -1,6 +1,6 @@
 """The light model of a photonic connection: splitting, transmission, detection, delay.
 
-Every function is vectorised (NumPy broadcasting) and checks its inputs. Equations are PHYSICS.md §5;
+Every function is vectorised (NumPy broadcasting) and checks its inputs. Equations are Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021);
 the photon statistics (Poisson detection) follow SOEN-II/PRA17; delays use the group index.
 
 Example
@@ -55,7 +55,7 @@ def split_efficiency(fan_out, split_excess_loss_db=0.0) -> np.ndarray:
 
     .. math:: η_{split} = 10^{-ℓ_{excess} \\lceil \\log_2 F \\rceil / 10} / F
 
-    (PHYSICS.md §5.) ``split_excess_loss_db`` ℓ_excess is the excess loss of one 1×2 stage in dB.
+    (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021).) ``split_excess_loss_db`` ℓ_excess is the excess loss of one 1×2 stage in dB.
     """
     f = real_array("fan_out", fan_out, low=1.0)
     ex = real_array("split_excess_loss_db", split_excess_loss_db, low=0.0)
@@ -81,7 +81,7 @@ def transmission(length_um, loss_db_per_cm, n_crossings=0.0, crossing_loss_db=0.
 
     .. math:: T = 10^{-[α L + n_{cross} ℓ_{cross} + n_{plane} ℓ_{plane} + ℓ_{couple}]/10}
 
-    (PHYSICS.md §5.) ``length_um`` in µm, α in dB/cm, the ℓ's in dB; counts may be fractional
+    (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021).) ``length_um`` in µm, α in dB/cm, the ℓ's in dB; counts may be fractional
     (expected values from :mod:`soen.photonics.layout`).
     """
     return 10.0 ** (-loss_db(length_um, loss_db_per_cm, n_crossings, crossing_loss_db, n_planes,
@@ -94,7 +94,7 @@ def mean_detected_photons(photons_per_spike, source_coupling_efficiency, split_e
 
     .. math:: μ_j = N_{emit} η_c η_{split,j} T_j η_{det,j}
 
-    (PHYSICS.md §5, PRA17.)
+    (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021), PRA17.)
     """
     n = real_array("photons_per_spike", photons_per_spike, low=0.0)
     c = real_array("source_coupling_efficiency", source_coupling_efficiency, low=0.0, high=1.0)
@@ -109,14 +109,14 @@ def detection_probability(mu) -> np.ndarray:
 
     .. math:: P = 1 - e^{-μ}
 
-    (PHYSICS.md §5.) μ = inf gives P = 1.
+    (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021).) μ = inf gives P = 1.
     """
     m = real_array("mu", mu, low=0.0, allow_inf=True)
     return -np.expm1(-m)
 
 
 def mu_for_probability(probability) -> np.ndarray:
-    """Mean detected photons needed for delivery probability P: μ = −ln(1 − P) (PHYSICS.md §5).
+    """Mean detected photons needed for delivery probability P: μ = −ln(1 − P) (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)).
 
     3.0 for 95 %, 4.6 for 99 %, 6.9 for 99.9 %. P must lie in [0, 1); P = 1 needs μ = ∞.
     """
@@ -128,7 +128,7 @@ def photons_for_probability(probability, fan_out, path_efficiency=1.0) -> np.nda
     """Photons per spike the transmitter must emit so each of F targets fires with probability P.
 
     N_emit = μ(P) F / η_path, where η_path = η_c 10^(−ℓ_excess⌈log2 F⌉/10) T η_det is the whole
-    non-splitting efficiency of the path (from μ = N_emit η_c η_split T η_det, PHYSICS.md §5).
+    non-splitting efficiency of the path (from μ = N_emit η_c η_split T η_det, Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)).
     """
     mu = mu_for_probability(probability)
     f = real_array("fan_out", fan_out, low=1.0)
@@ -144,7 +144,7 @@ def propagation_delay_ns(length_um, group_index) -> np.ndarray:
 
 
 def fibre_delay_ns(fibre_length_um, fibre_ps_per_mm) -> np.ndarray:
-    """Time of flight in fibre in ns: length × (ps per mm) (PHYSICS.md §5: 4.9 ps/mm)."""
+    """Time of flight in fibre in ns: length × (ps per mm) (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021): 4.9 ps/mm)."""
     L = real_array("fibre_length_um", fibre_length_um, low=0.0)
     r = real_array("fibre_ps_per_mm", fibre_ps_per_mm, low=0.0)
     return L * 1e-3 * r * 1e-3
@@ -152,7 +152,7 @@ def fibre_delay_ns(fibre_length_um, fibre_ps_per_mm) -> np.ndarray:
 
 def link_delay_ns(length_um, group_index, light_delay_ns=0.0, fibre_length_um=0.0,
                   fibre_ps_per_mm=4.9) -> np.ndarray:
-    """Deterministic connection delay τ = t_emit + n_g L / c + fibre delay, in ns (PHYSICS.md §5).
+    """Deterministic connection delay τ = t_emit + n_g L / c + fibre delay, in ns (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)).
 
     The random parts (emission time, detector jitter) are added per spike by the engine.
     """

@@ -2,7 +2,7 @@
 
 The engine, per spike of transmitter ``pre[e]`` and connection e (not ``dead[e]``), draws
 k ~ Poisson(mu[e]) with the counter-based RNG, fires the synapse iff k ≥ 1 (P = 1 − e^(−μ),
-PHYSICS.md §5), at time ``t_spike + delay_ns[e] + Exp(emission_tau_ns / k) + N(0, jitter_ns[e])``
+Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)), at time ``t_spike + delay_ns[e] + Exp(emission_tau_ns / k) + N(0, jitter_ns[e])``
 (first of k photons emitted at Exp(τ_rad) times arrives after Exp(τ_rad/k)), and adds dark counts as a
 Poisson process of rate ``dark_rate_hz`` per synapse, all subject to the SPD dead time
 ``detector_reset_ns``. With ``mu = inf`` (ideal hardware) every spike fires every synapse.
@@ -126,7 +126,7 @@ def compile_links(hardware: Hardware, layout: Layout | None, pre, post, *, seed:
 
     Notes
     -----
-    Per connection (PHYSICS.md §5):
+    Per connection (Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)):
 
     * η_split = 10^(−ℓ_excess ⌈log2 F⌉/10) / F, F = number of connections of the transmitter;
     * T = 10^(−[α L + n_cross ℓ_cross + n_plane ℓ_plane + ℓ_couple + n_facet ℓ_fibre-facet]/10);

@@ -1,4 +1,4 @@
-"""Frozen device spread and yield, drawn once per device with the counter-based RNG (PHYSICS.md §6).
+"""Frozen device spread and yield, drawn once per device with the counter-based RNG (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
 
 Every draw is a pure function of ``(seed, stream, element id, kind)``: the stream is
 ``STREAMS["device_spread"]`` (spreads) or ``STREAMS["yield"]`` (dead components), the element id names
@@ -12,7 +12,7 @@ Distributions (``Spread.distribution``)
 * ``"lognormal"``: x = nominal exp(s z − s²/2) with s² = ln(1 + σ²), so that E[x] = nominal and
   sd[x] / nominal = σ exactly (before clipping).
 * ``"lognormal_db"``: x = nominal 10^(σ_dB z / 10) e^(−(σ_dB ln10/10)²/2): a lognormal with σ given in
-  dB (the split-ratio error of PHYSICS.md §5), normalised to mean ``nominal``.
+  dB (the split-ratio error of Shainline et al., Phys. Rev. Applied 7, 034013 (2017); Shainline, Appl. Phys. Lett. 118, 160501 (2021)), normalised to mean ``nominal``.
 
 Example
 -------
@@ -175,7 +175,7 @@ def sample_dead(yield_fraction: float, n_or_elements, *, seed: int, what: str) -
 
 
 def critical_current_factors(n_or_elements, *, seed: int, sigma_rel: float = 0.03) -> np.ndarray:
-    """Per-junction I_c / I_c,nominal: normal, relative σ ``sigma_rel`` (PHYSICS.md §6), clipped ≥ 0.05."""
+    """Per-junction I_c / I_c,nominal: normal, relative σ ``sigma_rel`` (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)), clipped ≥ 0.05."""
     return sample_device_spread(Spread(1.0, sigma_rel, "normal", low=0.05), n_or_elements, seed=seed,
                                 what="critical_current")
 
@@ -185,7 +185,7 @@ def effective_bias(i_b, ic_factor) -> np.ndarray:
 
     The bias current in amperes is fixed by the bias network; normalised to the device's own critical
     current it becomes i_b,eff = i_b / (I_c / I_c,nominal). A junction 3 % strong behaves as if biased 3 %
-    lower (thresholds and saturation shift accordingly, PHYSICS.md §6).
+    lower (thresholds and saturation shift accordingly, Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
     """
     ib = np.asarray(i_b, dtype=np.float64)
     f = np.asarray(ic_factor, dtype=np.float64)
