@@ -447,7 +447,6 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_
     n_neu = meta["n_neurons"]
     if layout is not None and layout.n_neurons != n_neu:
         raise ValueError(f"layout has {layout.n_neurons} neurons but the network has {n_neu}")
-    pre_local = pre_a.copy()
     is_src = pre_a >= n_neu
     # a connection's key names its projection, pre (local to its population or source) and post
     offs = {**meta["pop_offset"], **meta["src_offset"]}

@@ -374,7 +374,7 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                       energy=energy, t_end_ns=result.t_end_ns)
         writer.close()
         if not keep:
-            result._attach_file(output, store.n_rows)
+            result._attach_file(output)
     if checkpoint is not None and error is None:
         rs, rp = (result.traces_s, result.traces_phi)
         st_ = np.rint(result.spike_times_ns / dt).astype(np.int64)

@@ -47,7 +47,7 @@ class Result:
 
     # spikes and traces may live in the run's results file (simulate(..., output=) streams them there
     # and keeps nothing in memory): they are read from it on first access
-    def _attach_file(self, path, n_rows: int) -> None:
+    def _attach_file(self, path) -> None:
         self._file = str(path)
 
     def _from_file(self, name):

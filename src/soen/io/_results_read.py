@@ -20,7 +20,6 @@ from soen.engine.result import Result
 
 from . import _safe
 from ._safe import FileFormatError
-from ._schema import SchemaError
 
 __all__ = ["load", "read_info", "RESULTS_FORMAT", "RESULTS_FORMAT_VERSION"]
 
@@ -34,20 +33,11 @@ def _open_checked(path, reader):
     try:
         with _safe.open_hdf5(path, what="results file") as f:
             return reader(f)
-    except FileNotFoundError:
-        raise
-    except FileFormatError as exc:
-        if exc.file is not None:
+    except Exception as exc:  # noqa: BLE001 - translated to one line naming the file, or re-raised
+        err = _safe.as_file_error(exc, path, "results file")
+        if err is exc:
             raise
-        raise FileFormatError(exc.problem, file=path, key=exc.key) from None
-    except SchemaError as exc:
-        raise FileFormatError(exc.problem, file=path, key=exc.key) from None
-    except MemoryError:
-        raise FileFormatError("declares more data than this machine can hold", file=path) from None
-    except (OSError, KeyError, TypeError, ValueError, RuntimeError, ArithmeticError) as exc:
-        raise FileFormatError(
-            f"damaged or unreadable results file ({type(exc).__name__}: {exc})", file=path
-        ) from None
+        raise err from None
 
 
 def load(path, *, traces: bool = True) -> Result:

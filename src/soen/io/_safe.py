@@ -67,6 +67,25 @@ class FileFormatError(ValueError):
         super().__init__(one_line(": ".join(str(p) for p in (name, key, problem) if p)))
 
 
+def as_file_error(exc: BaseException, path, what: str) -> BaseException:
+    """The one-line :class:`FileFormatError` naming ``path`` for an error raised while reading it
+    (``what``: "results file", "network file" …); a missing file stays a FileNotFoundError, and an
+    error of an unexpected kind is returned unchanged (the caller re-raises it)."""
+    from soen.io._schema import SchemaError
+
+    if isinstance(exc, FileNotFoundError):
+        return exc
+    if isinstance(exc, FileFormatError):
+        return exc if exc.file is not None else FileFormatError(exc.problem, file=path, key=exc.key)
+    if isinstance(exc, SchemaError):
+        return FileFormatError(exc.problem, file=path, key=exc.key)
+    if isinstance(exc, MemoryError):
+        return FileFormatError("declares more data than this machine can hold", file=path)
+    if isinstance(exc, (OSError, KeyError, TypeError, ValueError, RuntimeError, ArithmeticError)):
+        return FileFormatError(f"damaged or unreadable {what} ({type(exc).__name__}: {exc})", file=path)
+    return exc
+
+
 def printable(text, max_len: int | None = None) -> str:
     """``text`` with every control, format or separator character escaped (``\\x1b``, ``\\u202e``).
 

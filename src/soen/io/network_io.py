@@ -377,17 +377,8 @@ def load_network(path: str | Path) -> Network:
                 raise FileFormatError("no 'network' group (not a soen network or results file)")
             d = read_network_group(_safe.node(f, "network", kind="group"))
         return network_from_dict(d)
-    except FileFormatError as exc:
-        if exc.file is not None:
+    except Exception as exc:  # noqa: BLE001 - translated to one line naming the file, or re-raised
+        err = _safe.as_file_error(exc, path, "network file")
+        if err is exc:
             raise
-        raise FileFormatError(exc.problem, file=path, key=exc.key) from None
-    except SchemaError as exc:
-        raise FileFormatError(exc.problem, file=path, key=exc.key) from None
-    except MemoryError:
-        raise FileFormatError("declares more data than this machine can hold", file=path) from None
-    except (OSError, KeyError, TypeError, RuntimeError, ValueError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise FileFormatError(
-            f"damaged or unreadable network file ({type(exc).__name__}: {exc})", file=path
-        ) from None
+        raise err from None
