@@ -22,6 +22,20 @@ TABLE = default_table()
 CHILD = Path(__file__).with_name("_sigint_child.py")
 
 
+def _interrupt(cmd, data_file: Path, **popen):
+    """Start ``cmd``, wait until ``data_file`` holds spikes, send SIGINT; return (rc, stdout, stderr)."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    try:
+        _wait_for_data(proc, data_file)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, err
+
+
 def _wait_for_data(proc, path: Path, timeout=120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -39,17 +53,8 @@ def _wait_for_data(proc, path: Path, timeout=120.0):
 
 @pytest.mark.parametrize("mode", ["simulate", "point"])
 def test_ctrl_c_returns_the_partial_result_and_writes_the_checkpoint(tmp_path, mode):
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(tmp_path), mode], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_for_data(proc, tmp_path / "run.h5")
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-3000:]
+    rc, out, err = _interrupt([sys.executable, str(CHILD), str(tmp_path), mode], tmp_path / "run.h5")
+    assert rc == 0, err[-3000:]
     assert "SystemError" not in err and "Traceback" not in err
     state = json.loads(out.strip().splitlines()[-1])
     assert state["complete"] is False and state["message"].startswith("interrupted at t =")
@@ -68,18 +73,9 @@ def test_soen_run_exits_130_with_one_line_on_ctrl_c(tmp_path):
         '[[populations]]\nname = "exc"\nn = 50\nmorphology = "point"\n'
         '[[sources]]\nname = "drive"\ntype = "poisson"\nn = 50\nrate_hz = 4e7\n'
         '[[projections]]\npre = "drive"\npost = "exc"\nconnector = { type = "one_to_one" }\nweight = 1.0\n')
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    proc = subprocess.Popen([sys.executable, "-m", "soen.cli", "run", str(cfg), "-o", str(tmp_path / "long.h5"),
-                             "--no-progress"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=tmp_path)
-    try:
-        _wait_for_data(proc, tmp_path / "long.h5")
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 130, (out, err)
+    rc, out, err = _interrupt([sys.executable, "-m", "soen.cli", "run", str(cfg), "-o", str(tmp_path / "long.h5"),
+                               "--no-progress"], tmp_path / "long.h5", cwd=tmp_path)
+    assert rc == 130, (out, err)
     lines = [x for x in err.splitlines() if x.strip()]
     assert len(lines) == 1 and lines[0].startswith("soen run:") and "interrupted" in lines[0], err
     assert soen.load(tmp_path / "long.h5").complete is False
@@ -143,13 +139,14 @@ def test_sizes_are_checked_before_allocating():
 def test_file_t_end_never_passes_its_data(tmp_path, monkeypatch):
     from soen.io.results import ResultWriter
 
-    calls = {"n": 0}
+    calls = {"n": 0, "t_end": None}
     real = ResultWriter.append_spikes
 
     def failing(self, *a, **k):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("disk full (simulated)")
+        calls["t_end"] = k.get("t_end_ns")  # the end of the last chunk written completely
         return real(self, *a, **k)
 
     monkeypatch.setattr(ResultWriter, "append_spikes", failing)
@@ -164,4 +161,4 @@ def test_file_t_end_never_passes_its_data(tmp_path, monkeypatch):
     # the file claims no time beyond the chunks it holds completely: the failed chunk's spikes and time
     # are not in it, and every spike it holds lies within its t_end
     assert back.spike_times_ns.max() <= back.t_end_ns < 5e4
-    assert back.t_end_ns == pytest.approx(np.ceil(back.spike_times_ns.max() / 0.1) * 0.1, abs=back.t_end_ns * 0.5)
+    assert back.t_end_ns == pytest.approx(calls["t_end"])
