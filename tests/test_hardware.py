@@ -104,7 +104,7 @@ def test_describe_table_lists_name_value_unit_source():
     assert lines[0].split()[:3] == ["name", "value", "unit"]
     assert len(lines) == len(PARAMETERS) + 2
     row = next(ln for ln in lines if ln.startswith("loss_db_per_cm"))
-    assert "1*" in row and "dB/cm" in row and "PHYSICS.md" in row
+    assert "1*" in row and "dB/cm" in row and "Phys. Rev. Applied" in row
     assert "Hardware(loss_db_per_cm=1.0)" == repr(Hardware(loss_db_per_cm=1.0))
 
 
