@@ -52,7 +52,7 @@ def test_connectors_produce_the_requested_structure():
     net.connect("a", "a", soen.FromList(np.array([0, 1]), np.array([2, 3])), weight=np.array([0.1, 0.2]))
     c = soen.compile(net, dt_ns=0.1, seed=1, table=TABLE)
     st = c.structure
-    pre, post = st["conn_pre"], st["conn_post"]
+    pre, post = np.repeat(np.arange(st["out_ptr"].size - 1), np.diff(st["out_ptr"])), st["conn_post"]
     a_to_b = (pre < 50) & (post >= 50)
     assert np.all(np.bincount(post[a_to_b] - 50, minlength=40) == 7)
     a_to_a = (pre < 50) & (post < 50)

@@ -19,7 +19,7 @@ from ._poisson import channel_tables
 INTEGRATORS = {"euler": 0, "heun": 1}
 _PARALLEL_MIN_DENDRITES = 4096
 #: state arrays of a run (checkpointed)
-STATE = ("s", "s_new", "k1", "gbuf", "phi", "chC", "chR", "chF", "pend", "sy_last", "sy_phi_end", "sy_t_end",
+STATE = ("s", "s_new", "k1", "gbuf", "phi", "chC", "chR", "chF", "pend", "sy_last", "sy_phi_end",
          "ring", "ring_n", "ref_until", "node_count", "fluxons")
 N_COUNTERS = 11
 
@@ -72,7 +72,7 @@ class SoenRun:
         self.arrays = dict(
             s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
             chC=np.zeros(nch), chR=np.zeros(nch), chF=np.zeros(nch), pend=np.zeros((nch, n_pend, 3)),
-            sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn), sy_t_end=np.zeros(nsyn),
+            sy_last=np.full(nsyn, -1, dtype=np.int64), sy_phi_end=np.zeros(nsyn),
             ring=np.empty((n_ring, 64), dtype=np.int64), ring_n=np.zeros(n_ring, dtype=np.int64),
             ref_until=np.full(nn, -1, dtype=np.int64), node_count=np.zeros(m["n_nodes"], dtype=np.int64),
             fluxons=np.zeros(nd),
@@ -107,7 +107,7 @@ class SoenRun:
             self.noise, st["d_key"],
             self.kernel_tab,
             a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
-            a["sy_last"], a["sy_phi_end"], a["sy_t_end"], a["ring"], a["ring_n"], a["ref_until"],
+            a["sy_last"], a["sy_phi_end"], a["ring"], a["ring_n"], a["ref_until"],
             a["node_count"], self.src_pos, a["fluxons"], self.fired,
             self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_s, self.rec_phi, self.counters,
         )

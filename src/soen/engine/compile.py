@@ -27,6 +27,8 @@ from soen.units import DEFAULT_JJ
 
 from ._connect import connection_keys, connections_onto, dendrite_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs
+from ._soen_build import (INT32_MAX, ConnectionColumns, fan_in_and_channels, gather, gather_targets, incoming,
+                          order_by_sender_delay, post_blocks, smallest_int)
 from .ir import Compiled
 
 __all__ = ["compile_soen", "resolve_projection", "refractory_coupling", "thermal_noise_amplitude"]
@@ -34,7 +36,7 @@ __all__ = ["compile_soen", "resolve_projection", "refractory_coupling", "thermal
 
 #: peak memory of the compilation per dendrite and per connection (measured; for the check before building)
 PEAK_BYTES_PER_DENDRITE = 400
-PEAK_BYTES_PER_CONNECTION = 180
+PEAK_BYTES_PER_CONNECTION = 50
 
 
 def resolve_projection(network, p_index: int, seed: int, compact: bool = False, posts=None):
@@ -138,7 +140,7 @@ def refractory_coupling(soma, table) -> float:
     return -0.5 / s_peak
 
 
-def _check_fan_in(sy_dend, sy_w, sy_A, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends) -> None:
+def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends) -> None:
     """Warn (:class:`FanInWarning`) when a dendrite's inputs can drive its applied flux beyond ±Φ0/2.
 
     Each input contributes with its sign: a synapse w·φ_spd with φ_spd in [0, A], a coupling J·s with
@@ -147,14 +149,10 @@ def _check_fan_in(sy_dend, sy_w, sy_A, d_arr, cp, table, dend_names, dend_offset
     the warning fires when either end leaves [−½, ½], where the folded SQUID response turns back
     (PS21a's fan-in limit). Excitation and inhibition that cannot act at once in the same direction do
     not add up, unlike a bound on Σ|contributions|. Refractory feedback is excluded. (Not checked here:
-    inhibition that takes φ below −φ_th drives the SQUID again, since g depends on |φ|.)
+    inhibition that takes φ below −φ_th drives the SQUID again, since g depends on |φ|.) ``hi``/``lo``:
+    φ_offset plus the positive/negative synapse maxima of every dendrite (added to here).
     """
     n_dend = d_arr.shape[0]
-    hi = d_arr[:, 3].copy()  # φ_offset + the positive maxima
-    lo = d_arr[:, 3].copy()  # φ_offset + the negative maxima
-    syn = sy_w * sy_A
-    np.add.at(hi, sy_dend, np.maximum(syn, 0.0))
-    np.add.at(lo, sy_dend, np.minimum(syn, 0.0))
     ic_half = float(np.asarray(table.i_c(0.5))) if hasattr(table, "i_c") else 1.047
     s_max = np.maximum(d_arr[:, 2] - ic_half, 0.0)
     cp_a = np.asarray(cp, dtype=float).reshape(-1, 3)
@@ -285,67 +283,43 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         return type_index[key]
 
     names = projection_names(network)
-    c_pre, c_post, c_dend, c_w, c_delay, c_type, c_pid = [], [], [], [], [], [], []
+    cols = ConnectionColumns()
+    type_of_proj = np.empty(len(network.projections), dtype=np.int64)
     for p_index, proj in enumerate(network.projections):
-        pre, post, w, delay = resolve_projection(network, p_index, seed)
-        n = pre.size
+        where = f"Projection {proj.pre!r}->{proj.post!r}"
         pre_off = pop_offset[proj.pre] if proj.pre in network.populations else src_offset[proj.pre]
         if proj.same_step:
-            raise ValueError(f"Projection {proj.pre!r}->{proj.post!r}: same_step=True applies to point models "
+            raise ValueError(f"{where}: same_step=True applies to point models "
                              f"(discrete-time graphs); SOEN synapses deliver after the projection's delay")
         post_pop = network.populations[proj.post]
         morph = post_pop.neuron
-        if proj.target == "sites":
-            sites = np.asarray(morph.sites(), dtype=np.int64)
-            # the k-th connection onto a post neuron goes to site k mod n_sites
-            local = np.empty(n, dtype=np.int64)
-            if n:
-                order_post = np.argsort(post, kind="stable")
-                sp = post[order_post]
-                starts = np.r_[0, np.flatnonzero(np.diff(sp)) + 1]
-                counts = np.diff(np.r_[starts, n])
-                rank = np.arange(n) - np.repeat(starts, counts)
-                local[order_post] = sites[rank % sites.size]
-        else:
-            local = np.full(n, morph.index(proj.target), dtype=np.int64)
-        post_g = post + pop_offset[proj.post]
-        c_pre.append(pre + pre_off)
-        c_post.append(post_g)
-        c_dend.append(dend_offset[post_g] + local)
-        c_w.append(w)
-        c_delay.append(delay_steps_of(delay, dt_ns, f"Projection {proj.pre!r}->{proj.post!r} delay_ns",
-                                      drawn=rounds_delay(proj)))
-        c_type.append(np.full(n, type_of(proj.synapse or morph.synapse), dtype=np.int32))
-        c_pid.append(np.full(n, name_id(names[p_index]), dtype=np.int64))
-        del pre, post, w, delay, local, post_g
-    pre_a = np.concatenate(c_pre) if c_pre else np.empty(0, dtype=np.int64)
-    # order connections by sending node, then delay (a spike's events that arrive together are
-    # then adjacent in memory when delivered); stable, so ties keep projection order
-    delay_all = np.concatenate(c_delay) if c_delay else np.empty(0, dtype=np.int64)
-    order = np.lexsort((delay_all, pre_a))
-    del delay_all
-    pre_a = pre_a[order]
-
-    def cat(parts, dtype):
-        return (np.concatenate(parts) if parts else np.empty(0, dtype=dtype))[order].astype(dtype, copy=False)
-
-    post_a = cat(c_post, np.int64)
-    dend_conn = cat(c_dend, np.int64)
-    w_conn = cat(c_w, float)
-    delay_steps = cat(c_delay, np.int64)
-    type_conn = cat(c_type, np.int32)
-    pid_conn = cat(c_pid, np.int64)
-    del c_pre, c_post, c_dend, c_w, c_delay, c_type, c_pid
-    n_conn = pre_a.size
-    out_ptr = np.searchsorted(pre_a, np.arange(n_nodes + 1)).astype(np.int64)
+        type_of_proj[p_index] = type_of(proj.synapse or morph.synapse)
+        sites = np.asarray(morph.sites(), dtype=np.int64) if proj.target == "sites" else None
+        fixed_local = None if sites is not None else morph.index(proj.target)
+        for posts in post_blocks(network, proj):
+            pre, post, w, delay = resolve_projection(network, p_index, seed, posts=posts)
+            n = pre.size
+            if sites is not None:
+                # the k-th connection onto a post neuron goes to site k mod n_sites (rows are whole in a block)
+                local = np.empty(n, dtype=np.int64)
+                if n:
+                    order_post = np.argsort(post, kind="stable")
+                    sp = post[order_post]
+                    starts = np.r_[0, np.flatnonzero(np.diff(sp)) + 1]
+                    counts = np.diff(np.r_[starts, n])
+                    rank = np.arange(n) - np.repeat(starts, counts)
+                    local[order_post] = sites[rank % sites.size]
+            else:
+                local = fixed_local
+            post_g = post + pop_offset[proj.post]
+            cols.append(pre + pre_off, dend_offset[post_g] + local, w,
+                        delay_steps_of(delay, dt_ns, f"{where} delay_ns", drawn=rounds_delay(proj)), p_index, where)
+            del pre, post, w, delay, local, post_g
+    n_conn = cols.n
 
     # refractory drives: synapse n_conn + i on neuron i's refractory dendrite
-    ref_types = np.array([type_of(sp) for sp in ref_syn_params], dtype=np.int32)
-    sy_type = np.concatenate([type_conn, ref_types])
-    sy_dend = np.concatenate([dend_conn, nr_ref_dend])
-    sy_w = np.concatenate([w_conn, np.ones(n_neu)])
-    nr_ref_syn = np.arange(n_conn, n_conn + n_neu, dtype=np.int64)
-    del dend_conn, w_conn, type_conn
+    ref_types = np.array([type_of(sp) for sp in ref_syn_params], dtype=np.int64)
+    n_syn = n_conn + n_neu
 
     # synapse-type tables
     st_A = np.array([t.amplitude for t in syn_types])
@@ -354,23 +328,64 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     st_tf = np.array([t.tau_fall_ns for t in syn_types])
     st_dead = np.array([t.dead_time_ns for t in syn_types])
 
-    # channels: unique (dendrite, τ_r, τ_f), sorted by dendrite
-    taus = np.stack([st_tr, st_tf], axis=1)
-    tau_u, tau_group = np.unique(taus, axis=0, return_inverse=True)
-    tau_group = np.asarray(tau_group).ravel()
-    key = sy_dend * len(tau_u) + tau_group[sy_type]
-    ch_key, sy_ch = np.unique(key, return_inverse=True)
-    sy_ch = np.asarray(sy_ch).ravel().astype(np.int32)
-    ch_dend = ch_key // len(tau_u)
-    # a representative synapse type of each channel (its τ_r, τ_f)
-    ch_type = np.empty(ch_key.size, dtype=np.int32)
-    ch_type[sy_ch] = sy_type
+    # channels: the (dendrite, τ_r, τ_f) in use, sorted by dendrite then τ group
+    tau_u, grp_of_type = np.unique(np.stack([st_tr, st_tf], axis=1), axis=0, return_inverse=True)
+    grp_of_type = np.asarray(grp_of_type).ravel().astype(np.int64)
+    n_grp = len(tau_u)
+    dend = cols.take("dend", np.int32)
+    w = cols.take("w", np.float64)
+    proj_c = cols.take("proj", np.int16)
+    hi = d_arr[:, 3].copy()  # φ_offset + the positive maxima of the inputs (fan-in check)
+    lo = d_arr[:, 3].copy()
+    present = np.zeros(n_dend * n_grp, dtype=np.bool_)
+    fan_in_and_channels(dend, w, proj_c, type_of_proj, st_A, grp_of_type, n_grp, nr_ref_dend, ref_types, hi, lo,
+                        present)
+    ch_of = np.cumsum(present, dtype=np.int64) - 1
+    ch_key = np.flatnonzero(present)
+    del present
+    n_ch = ch_key.size
+    ch_dend = ch_key // n_grp
+    # the τ_r, τ_f of each channel: the first synapse type of its group
+    rep = np.full(n_grp, -1, dtype=np.int64)
+    for ty in range(len(syn_types) - 1, -1, -1):
+        rep[grp_of_type[ty]] = ty
+    ch_type = rep[ch_key % n_grp].astype(np.int32)
     ch_ptr = np.searchsorted(ch_dend, np.arange(n_dend + 1)).astype(np.int64)
-    del key, ch_key, ch_dend
+    del ch_key, ch_dend
 
-    # refractory drives (the last n_neu synapses) are internal: excluded from the fan-in check
-    _check_fan_in(sy_dend[:n_conn], sy_w[:n_conn], st_A[sy_type[:n_conn]], d_arr, cp, table, dend_names,
-                  dend_offset, pop_offset, nr_ref_dend)
+    # order by (sender, delay): a spike's events that arrive together are adjacent in memory;
+    # stable, so ties keep projection and drawing order
+    idx_t = np.int32 if n_conn <= INT32_MAX else np.int64
+    pre_c = cols.take("pre", np.int32)
+    delay_c = cols.take("delay", np.int32)
+    order = np.empty(n_conn, dtype=idx_t)
+    out_ptr = np.empty(n_nodes + 1, dtype=np.int64)
+    tmp = np.empty(n_conn, dtype=idx_t)
+    order_by_sender_delay(pre_c, delay_c, n_nodes, cols.max_delay, order, tmp, out_ptr)
+    del tmp, pre_c
+    out_delay = np.empty(n_conn, dtype=smallest_int(cols.max_delay) if cols.max_delay > 127 else np.int16)
+    gather(delay_c, order, out_delay)
+    del delay_c
+    sy_w = np.empty(n_syn)
+    gather(w, order, sy_w)
+    sy_w[n_conn:] = 1.0
+    del w
+    ty_t = smallest_int(max(len(syn_types) - 1, 0), signed=False)
+    sy_ch = np.empty(n_syn, dtype=np.int32 if n_ch <= INT32_MAX else np.int64)
+    sy_type = np.empty(n_syn, dtype=ty_t)
+    conn_post = np.empty(n_conn, dtype=np.int32)
+    conn_proj = np.empty(n_conn, dtype=np.int16)
+    gather_targets(dend, proj_c, order, d_neuron, ch_of, n_grp, grp_of_type, type_of_proj, sy_ch, sy_type, conn_post,
+                   conn_proj)
+    del dend, proj_c, order
+    sy_ch[n_conn:] = ch_of[nr_ref_dend * n_grp + grp_of_type[ref_types]]
+    sy_type[n_conn:] = ref_types
+    del ch_of
+    nr_ref_syn = np.arange(n_conn, n_syn, dtype=np.int64)
+
+    # refractory drives are internal: excluded from the fan-in check
+    _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, nr_ref_dend)
+    del hi, lo
 
     # dendrite couplings (incoming CSR)
     cp_src = cp[:, 0].astype(np.int64)
@@ -382,8 +397,9 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     cp_ptr = np.cumsum(cp_ptr)
 
     # incoming synapses of every neuron (connections only), for post-synaptic updates
-    in_syn = np.argsort(post_a, kind="stable").astype(np.int64)
-    in_ptr = np.searchsorted(post_a[in_syn], np.arange(n_neu + 1)).astype(np.int64)
+    in_ptr = np.empty(n_neu + 1, dtype=np.int64)
+    in_syn = np.empty(n_conn, dtype=idx_t)
+    incoming(conn_post, n_neu, in_ptr, in_syn)
 
     d_beta, d_alpha, d_bias, d_offset = (d_arr[:, k].copy() for k in range(4))
     del d_arr
@@ -392,10 +408,9 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
                   nr_thresh=nr_thresh)
     structure = dict(d_neuron=d_neuron, d_key=d_key, dend_offset=dend_offset, cp_ptr=cp_ptr, cp_src=cp_src,
                      ch_ptr=ch_ptr, ch_type=ch_type, sy_ch=sy_ch, sy_type=sy_type, out_ptr=out_ptr,
-                     out_delay=delay_steps.astype(np.int32), conn_pre=pre_a.astype(np.int32),
-                     conn_post=post_a.astype(np.int32), in_ptr=in_ptr, in_syn=in_syn, nr_soma=nr_soma,
-                     nr_ref_syn=nr_ref_syn, nr_ref_steps=nr_ref_steps)
-    meta = dict(n_neurons=n_neu, n_dendrites=n_dend, n_synapses=int(sy_w.size), n_connections=n_conn,
+                     out_delay=out_delay, conn_post=conn_post, conn_proj=conn_proj, in_ptr=in_ptr, in_syn=in_syn,
+                     nr_soma=nr_soma, nr_ref_syn=nr_ref_syn, nr_ref_steps=nr_ref_steps)
+    meta = dict(n_neurons=n_neu, n_dendrites=n_dend, n_synapses=n_syn, n_connections=n_conn,
                 n_nodes=n_nodes, h_tau=h_tau, pop_offset=pop_offset, pop_size=pop_size, src_offset=src_offset,
                 dend_names=dend_names, projections=names, table=table, table_hash=table_hash(table),
                 table_model=str(getattr(table, "model", "?")), g_max=float(np.max(table.g)),
@@ -404,7 +419,7 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
                                                         routing_factor=float(layout.routing_factor)))
 
     if hardware is not None:
-        _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_a, post_a, pid_conn, dt_ns)
+        _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns)
     check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
     return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
 
@@ -439,7 +454,7 @@ def delay_steps_of(delay_ns: np.ndarray, dt_ns: float, what: str, drawn: bool = 
     return k.astype(np.int64)
 
 
-def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_a, post_a, pid_conn, dt_ns):
+def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns):
     """Photonic links, frozen device spread and thermal noise (keyed by stable ids)."""
     from soen.photonics import compile_links
     from soen.photonics.variability import Spread, critical_current_factors, effective_bias, sample_device_spread
@@ -447,6 +462,10 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_
     n_neu = meta["n_neurons"]
     if layout is not None and layout.n_neurons != n_neu:
         raise ValueError(f"layout has {layout.n_neurons} neurons but the network has {n_neu}")
+    out_ptr = structure["out_ptr"]
+    pre_a = np.repeat(np.arange(out_ptr.size - 1, dtype=np.int64), np.diff(out_ptr))
+    post_a = structure["conn_post"].astype(np.int64)
+    pid_conn = np.array([name_id(n) for n in meta["projections"]], dtype=np.int64)[structure["conn_proj"]]
     is_src = pre_a >= n_neu
     # a connection's key names its projection, pre (local to its population or source) and post
     offs = {**meta["pop_offset"], **meta["src_offset"]}
@@ -455,6 +474,7 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_
     post_local = post_a - np.array(sorted(meta["pop_offset"].values()))[
         np.searchsorted(np.array(sorted(meta["pop_offset"].values())), post_a, side="right") - 1]
     key = connection_keys(pid_conn, pre_local, post_local)
+    del pid_conn, pre_local, post_local
     E = pre_a.size
     mu = np.full(E, np.inf)
     delay = np.zeros(E)
@@ -471,7 +491,8 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, pre_
         dark = float(la.dark_rate_hz)
         tau_em = float(la.emission_tau_ns)
     extra = np.rint(delay / dt_ns).astype(np.int32)
-    structure["out_delay"] = (structure["out_delay"] + extra).astype(np.int32)
+    total = structure["out_delay"].astype(np.int64) + extra
+    structure["out_delay"] = total.astype(smallest_int(max(int(total.max(initial=0)), 32767)))
     structure["conn_key"] = key
     params["out_mu"] = mu
     params["out_jitter_ns"] = jitter

@@ -124,7 +124,7 @@ _emit = _emit_photonic  # each step kernel binds the variant of its run (get_ker
 
 
 @nb.njit(cache=True, inline="always")
-def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
+def _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
              st_dead, st_hs, chC, chR, chF, pend, counters):
     """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time)."""
     ty = sy_type[k]
@@ -132,14 +132,13 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A
     if last >= 0 and (n - last) * dt < st_dead[ty] - 1e-9:
         counters[1] += 1
         return
-    t = n * dt
     phi_m = 0.0
     if last >= 0:
-        phi_m = sy_phi_end[k] * math.exp(-(t - sy_t_end[k]) / st_tf[ty])
+        # decayed since the end of the previous hotspot, (n − last)·dt − t_hs ago (exact step difference)
+        phi_m = sy_phi_end[k] * math.exp(-((n - last) * dt - st_ths[ty]) / st_tf[ty])
     w = sy_w[k]
     A = st_A[ty]
     ch = sy_ch[k]
-    ths = st_ths[ty]
     phi_p = A + (phi_m - A) * st_e[ty, 0]  # st_e = (e^(−t_hs/τ_r), e^(−lag/τ_r), e^(−(lag − t_hs)/τ_f))
     chC[ch] += w * A
     chR[ch] += w * (phi_m - A)
@@ -156,7 +155,6 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A
         pend[ch, s2, 1] -= w * (phi_m - A) * st_e[ty, 1]
         pend[ch, s2, 2] += w * phi_p * st_e[ty, 2]
     sy_phi_end[k] = phi_p
-    sy_t_end[k] = t + ths
     sy_last[k] = n
     counters[0] += 1
 
@@ -178,7 +176,7 @@ def _run_steps_py(
     # table
     tab,
     # state
-    s, s_new, k1, gbuf, phi, chC, chR, chF, pend, sy_last, sy_phi_end, sy_t_end, ring, ring_n, ref_until,
+    s, s_new, k1, gbuf, phi, chC, chR, chF, pend, sy_last, sy_phi_end, ring, ring_n, ref_until,
     node_count, src_pos, fluxons, fired,
     # recording
     spk_step, spk_id, rec_d, rec_every, rec_s, rec_phi,
@@ -224,7 +222,7 @@ def _run_steps_py(
         # 2. synapse events arriving now
         slot = n % L
         for q in range(ring_n[slot]):
-            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_t_end, sy_ch, sy_w, sy_type, st_A, st_ths,
+            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
                      st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
         ring_n[slot] = 0
         # 3. dendrites (Jacobi: every dendrite reads the currents of step n)

@@ -43,7 +43,7 @@ def _freeze(d: dict) -> Mapping:
 def _hash_array(a) -> str:
     a = np.ascontiguousarray(a)
     h = hashlib.sha256(f"{a.dtype.str}|{a.shape}|".encode())
-    h.update(a.tobytes())
+    h.update(memoryview(a.reshape(-1)).cast("B"))  # no copy of the array
     return h.hexdigest()[:16]
 
 
