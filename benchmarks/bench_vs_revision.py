@@ -7,7 +7,7 @@ cache; the median of ``--reps`` runs is reported, with the ratio new / baseline 
 Workloads: ``bench_engine.py`` a, b, c (SOEN engine, 1 µs at dt = 0.1 ns) and the point-model cases of
 ``compare/bench_soen.py`` (COBA and Brunel; the simulated time is ``--ms``).
 
-    python benchmarks/bench_vs_revision.py c1ea8f4 [--reps 3] [--ms 200]
+    python benchmarks/bench_vs_revision.py c1ea8f4 [--reps 3] [--ms 200] [--new REV]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ms", type=float, default=200.0)
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--new", help="a revision to measure instead of this working tree (e.g. while it is being edited)")
     a = ap.parse_args()
     engine = str(ROOT / "benchmarks" / "bench_engine.py")
     point = str(ROOT / "benchmarks" / "compare" / "bench_soen.py")
@@ -55,8 +56,12 @@ def main() -> None:
         base = Path(tmp) / "base"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), a.rev], check=True,
                        capture_output=True)
+        new = Path(tmp) / "new"
+        if a.new:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(new), a.new], check=True,
+                           capture_output=True)
         try:
-            trees = {"new": ROOT / "src", "base": base / "src"}
+            trees = {"new": (new if a.new else ROOT) / "src", "base": base / "src"}
             caches = {k: Path(tmp) / f"cache-{k}" for k in trees}
             for name, (cmd, key, setup) in jobs.items():
                 if a.only and name not in a.only:
@@ -78,7 +83,8 @@ def main() -> None:
                                       setup_ratio=round(smed["new"] / max(smed["base"], 1e-9), 3),
                                       runs=dict(new=times["new"], base=times["base"]))), flush=True)
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], capture_output=True)
+            for w in (base, new) if a.new else (base,):
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(w)], capture_output=True)
 
 
 if __name__ == "__main__":
