@@ -103,10 +103,19 @@ def _indegree_rows(posts, k, avail, no_self, seed, pid, out_pre, out_post, mark)
             mark[c] = True
             row[q] = c
             q += 1
-        row.sort()
+        if avail <= 16 * k:  # dense rows: read the marks in order (cheaper than sorting)
+            q = 0
+            for c in range(avail):
+                if mark[c]:
+                    mark[c] = False
+                    row[q] = c
+                    q += 1
+        else:
+            row.sort()
+            for q in range(k):
+                mark[row[q]] = False
         for q in range(k):
             c = row[q]
-            mark[c] = False
             if no_self and c >= j:
                 c += 1
             out_pre[m] = c
@@ -195,12 +204,33 @@ def _row_ranks(post: np.ndarray) -> np.ndarray:
     n = post.shape[0]
     if n == 0:
         return np.empty(0, dtype=np.int64)
+    if _non_decreasing(post):  # rows already contiguous (the random connectors): no sort needed
+        return _runs_rank(post)
     o = np.argsort(post, kind="stable")
     sp = post[o]
     starts = np.r_[0, np.flatnonzero(np.diff(sp)) + 1]
     rank = np.empty(n, dtype=np.int64)
     rank[o] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
     return rank
+
+
+@nb.njit(cache=True)
+def _non_decreasing(a) -> bool:
+    for e in range(1, a.shape[0]):
+        if a[e] < a[e - 1]:
+            return False
+    return True
+
+
+@nb.njit(cache=True)
+def _runs_rank(a):
+    """Rank of each entry within its run of equal values (``a`` non-decreasing)."""
+    out = np.empty(a.shape[0], dtype=np.int64)
+    r = 0
+    for e in range(a.shape[0]):
+        r = r + 1 if e > 0 and a[e] == a[e - 1] else 0
+        out[e] = r
+    return out
 
 
 @nb.njit(cache=True)
@@ -230,8 +260,8 @@ def values_onto(value, post, index, n_total, seed: int, stream: str, pid: int, w
 
     n = post.shape[0]
     sid = STREAMS[stream]
-    if rank is None:
-        rank = _row_ranks(post) if n else np.empty(0, dtype=np.int64)
+    if rank is None and (isinstance(value, (Uniform, Normal)) or hasattr(value, "sample")):
+        rank = _row_ranks(post) if n else np.empty(0, dtype=np.int64)  # only drawn values need it
     if isinstance(value, Uniform):
         out = np.empty(n)
         _uniform_rows(post, rank, seed, sid, pid, float(value.low), float(value.high), out)

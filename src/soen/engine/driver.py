@@ -277,7 +277,9 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
             run_obj.advance(n_done, n_done, *explicit_events(c.inputs, dt, n_done, n_done), rec_every)
             t_jit = time.perf_counter() - tj
             t_run0 = time.perf_counter()
-            chunk = max(1, min(n_steps - n_done, 1000, chunk_cap))
+            # the first chunk from a rough work estimate (about 0.1 s); later ones from the measured speed
+            work = (c.meta["n_dendrites"] if c.kind == "soen" else c.n_neurons) + c.n_synapses / 16
+            chunk = max(1, min(n_steps - n_done, max(100, int(2e7 / max(work, 1.0))), 100_000, chunk_cap))
             while n_done < n_steps:
                 n0c, n1 = n_done, min(n_steps, n_done + chunk)
                 ts = time.perf_counter()
