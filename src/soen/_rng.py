@@ -48,6 +48,8 @@ STREAMS = {
     "yield": 10,
     "thermal_noise": 11,
     "layout": 12,
+    "plasticity_timing": 13,
+    "plasticity_photon": 14,
     "initial_state": 64,
 }
 

@@ -32,6 +32,7 @@ def simulate(
     checkpoint=None,
     resume=None,
     keep_in_memory: bool | None = None,
+    weights_at_ns=None,
 ) -> Result:
     """Simulate ``network`` (a :class:`~soen.Network`, or a :class:`~soen.Compiled` from
     :func:`soen.compile`) for ``duration_ns`` nanoseconds.
@@ -67,6 +68,9 @@ def simulate(
     keep_in_memory : keep spikes and traces in memory (default: True without ``output``, False with
         it — they are then streamed to the file only, memory stays constant for any duration, and the
         Result reads them from the file on first access).
+    weights_at_ns : times (ns, on the time grid) at which the weights of plastic projections
+        (``plasticity=`` of :meth:`Network.connect`) are stored, in memory and in the results file;
+        the final weights are always stored. Read them with ``Result.weights(projection, t_ns)``.
 
     Returns
     -------
@@ -114,4 +118,5 @@ def simulate(
     threads = check_threads(threads)
     return driver.run(c, duration_ns, engine, record=record, record_every_ns=record_every_ns, progress=progress,
                       output=output, checkpoint=checkpoint, resume=resume, network=net,
-                      keep_in_memory=keep_in_memory, threads=threads, t_compile=time.perf_counter() - t0)
+                      keep_in_memory=keep_in_memory, threads=threads, t_compile=time.perf_counter() - t0,
+                      weights_at_ns=weights_at_ns)

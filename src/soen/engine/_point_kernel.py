@@ -34,6 +34,7 @@ from soen._rng import poisson
 from ._poisson import GUIDE_M, STREAM_POISSON, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
 from soen.engine._fastexp import fexp
 from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
+from ._plastic import post_spike, pre_event
 
 
 
@@ -314,6 +315,45 @@ def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
     ev_n[slot] = 0
 
 
+@nb.njit(cache=True)
+def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl,
+                   sy, syl, seed, syn_key, pc):
+    """:func:`_deliver_ev` with plasticity: each event is added with the synapse's weight as it is now,
+    then the synapse's rule sees the presynaptic arrival (:func:`soen.engine._plastic.pre_event`)."""
+    row = slot * ncol
+    for q in range(ev_n[slot]):
+        e = ev_e[slot, q]
+        k = ev_k[slot, q]
+        flat[row + out_tgt[e]] += k * out_w[e]
+        pre_event(e, n, dt_ns, int(k), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
+                  pc)
+    ev_n[slot] = 0
+
+
+@nb.njit(cache=True)
+def _send_ev_pl(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
+                rule_of, rules, sx, sxl, sy, syl, seed, syn_key, pc):
+    """:func:`_send_ev` with plasticity: a zero-step connection arrives at once and its rule sees it."""
+    base = n % L
+    for e in range(out_ptr[node], out_ptr[node + 1]):
+        d = out_d[e]
+        if d == 0:
+            flat[base * ncol + out_tgt[e]] += mult * out_w[e]
+            pre_event(e, n, dt_ns, int(mult), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
+                      syn_key, pc)
+            continue
+        slot = base + d
+        if slot >= L:
+            slot -= L
+        q = ev_n[slot]
+        if q == ev_e.shape[1]:
+            ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
+        ev_e[slot, q] = e
+        ev_k[slot, q] = mult
+        ev_n[slot] = q + 1
+    return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
+
+
 def _run_py(
     n0,
     n1,
@@ -361,6 +401,18 @@ def _run_py(
     ev_k,
     ev_n,
     counters,
+    # plasticity (PLASTIC; out_w is then the run's float64 weights): rule per synapse, rule rows, traces
+    dt_ns,
+    in_ptr,
+    in_syn,
+    rule_of,
+    rules,
+    sx,
+    sxl,
+    sy,
+    syl,
+    syn_key,
+    pc,
 ):
     """Steps n0..n1-1 (``in_count``: input spikes per input node, accumulated). counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
     [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done), [7] trace
@@ -376,7 +428,10 @@ def _run_py(
         if counters[0] + n_neu > spk_step.shape[0]:  # room for every neuron to spike in this step
             counters[6] = n  # the caller grows the spike arrays and resumes at step n
             return ev_e, ev_k
-        if EVENTS:  # events sent in earlier steps reach their targets now, with the current weights
+        if PLASTIC:  # events sent in earlier steps reach their targets now; their rules see them
+            _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx,
+                           sxl, sy, syl, seed, syn_key, pc)
+        elif EVENTS:  # events sent in earlier steps reach their targets now, with the current weights
             _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n)
         if HAS_REC:
             if rec_every > 0 and n % rec_every == 0:
@@ -391,7 +446,12 @@ def _run_py(
             while e < ev_step.shape[0] and ev_step[e] < n:
                 e += 1
             while e < ev_step.shape[0] and ev_step[e] == n:
-                if EVENTS:
+                if PLASTIC:
+                    m_, ev_e, ev_k = _send_ev_pl(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
+                                                 ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl,
+                                                 seed, syn_key, pc)
+                    counters[1] += m_
+                elif EVENTS:
                     m_, ev_e, ev_k = _send_ev(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
                                               ev_e, ev_k, ev_n)
                     counters[1] += m_
@@ -410,7 +470,12 @@ def _run_py(
                 for c in range(nch):
                     k = pk[c]
                     if k > 0:
-                        if EVENTS:
+                        if PLASTIC:
+                            m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
+                                                         flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
+                                                         rules, sx, sxl, sy, syl, seed, syn_key, pc)
+                            counters[1] += m_
+                        elif EVENTS:
                             m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat,
                                                       L, ncol, ev_e, ev_k, ev_n)
                             counters[1] += m_
@@ -430,7 +495,12 @@ def _run_py(
                             n_in += k
                             in_count[pch_node[c] - n_neu] += k
                             e = pch_one[c]
-                            if EVENTS:
+                            if PLASTIC:
+                                m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
+                                                             flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
+                                                             rules, sx, sxl, sy, syl, seed, syn_key, pc)
+                                n_ev += m_
+                            elif EVENTS:
                                 m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
                                                           flat, L, ncol, ev_e, ev_k, ev_n)
                                 n_ev += m_
@@ -494,7 +564,14 @@ def _run_py(
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1
-                    if EVENTS:
+                    if PLASTIC:
+                        m_, ev_e, ev_k = _send_ev_pl(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
+                                                     ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed,
+                                                     syn_key, pc)
+                        counters[1] += m_
+                        post_spike(i, n + 1, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
+                                   syn_key, pc)
+                    elif EVENTS:
                         m_, ev_e, ev_k = _send_ev(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
                                                   ev_k, ev_n)
                         counters[1] += m_
@@ -506,10 +583,11 @@ def _run_py(
 
 # Defaults of the specialisation constants (the module-level _run_py itself is never compiled).
 PAR = HAS_COND = HAS_COND_RK4 = HAS_DELTA = HAS_GENERIC = HAS_POISSON = HAS_REC = HAS_EVENTS = EVENTS = True
+PLASTIC = True
 
 
 def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, record: bool,
-                  delivery: str = "dense"):
+                  delivery: str = "dense", plastic: bool = False):
     """The run loop specialised for one network (:func:`soen.engine._jit.specialise`): serial or
     parallel blocks, only the model kinds in ``kinds`` (and only the CondExpLIF methods of the parameter
     ``rows``), the Poisson channel draw, the explicit input spikes and the recording only when the
@@ -528,7 +606,8 @@ def get_run_steps(parallel: bool, rows, kinds, *, poisson: bool, events: bool, r
             HAS_POISSON=bool(poisson),
             HAS_EVENTS=bool(events),
             HAS_REC=bool(record),
-            EVENTS=delivery == "events",
+            EVENTS=delivery == "events" or plastic,
+            PLASTIC=bool(plastic),
         ),
     )
 
@@ -572,6 +651,19 @@ def csr_scatter(pre, tgt, w, d, pos, out_tgt, out_w, out_d):
         out_w[k] = w[e]
         out_d[k] = d[e]
         pos[s] = k + 1
+
+
+@nb.njit(cache=True)
+def scatter_rule(pre, pos, rid, keys, rule_of, syn_key):
+    """The plasticity rule id and stable key of one plastic projection's connections, at the CSR
+    positions :func:`csr_scatter` is about to give them (``pos`` is not advanced)."""
+    cur = pos.copy()
+    for e in range(pre.shape[0]):
+        s = pre[e]
+        k = cur[s]
+        rule_of[k] = rid
+        syn_key[k] = keys[e]
+        cur[s] = k + 1
 
 
 @nb.njit(cache=True)

@@ -189,18 +189,57 @@ def _check_checkpoint(path, c, engine_desc, rec_idx, rec_every, n_steps):
     return z, n_done
 
 
-def _save_checkpoint(path, c, engine_desc, run_obj, n_done, steps, ids, rs, rp, rec_idx, rec_every):
+def _save_checkpoint(path, c, engine_desc, run_obj, n_done, steps, ids, rs, rp, rec_idx, rec_every, weights=None):
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp.npz")
     parts = {**c.fingerprint_parts(), "engine": engine_desc}
     np.savez(tmp, _format=np.array(_FORMAT), _parts=np.array(json.dumps(parts)), _n_done=np.array(n_done),
              _spk_step=steps, _spk_id=ids, _rec_s=rs, _rec_phi=rp, _rec_idx=rec_idx, _rec_every=np.array(rec_every),
-             **{f"state.{k}": v for k, v in run_obj.state().items()})
+             **{f"state.{k}": v for k, v in run_obj.state().items()}, **(weights or {}))
     tmp.replace(path)
 
 
+def plastic_synapses(c) -> dict:
+    """Plastic projection name → (synapse indices in the engine's order, pre, post local indices)."""
+    names = c.meta.get("plastic_projections", [])
+    if not names:
+        return {}
+    st, m = c.structure, c.meta
+    ptr = st["out_ptr"]
+    sender = np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+    if c.kind == "point":
+        post = st["out_tgt"] % c.n_neurons
+        which = [np.flatnonzero(st["rule_of"] == r) for r in range(len(names))]
+    else:
+        post = st["conn_post"].astype(np.int64)
+        pid = {n: k for k, n in enumerate(m["projections"])}
+        which = [np.flatnonzero(st["conn_proj"] == pid[n]) for n in names]
+    starts = np.array(sorted({**m["pop_offset"], **m["src_offset"]}.values()))
+    pstarts = np.array(sorted(m["pop_offset"].values()))
+    out = {}
+    for name, idx in zip(names, which):
+        s_, p_ = sender[idx], post[idx]
+        out[name] = (idx, s_ - starts[np.searchsorted(starts, s_, side="right") - 1],
+                     p_ - pstarts[np.searchsorted(pstarts, p_, side="right") - 1])
+    return out
+
+
+def _snapshot_steps(weights_at_ns, dt, n_steps) -> list:
+    if weights_at_ns is None:
+        return []
+    ts = np.atleast_1d(np.asarray(weights_at_ns, dtype=float))
+    out = set()
+    for k, t in enumerate(ts):
+        n = steps_of(f"weights_at_ns[{k}]", float(t), dt, low=0)
+        if n > n_steps:
+            raise ValueError(f"weights_at_ns[{k}]={float(t)!r} ns is after the end of the run ({n_steps * dt:g} ns)")
+        out.add(n)
+    return sorted(out)
+
+
 def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=None, output=None,
-        checkpoint=None, resume=None, network=None, keep_in_memory=None, threads=None, t_compile=0.0) -> Result:
+        checkpoint=None, resume=None, network=None, keep_in_memory=None, threads=None, t_compile=0.0,
+        weights_at_ns=None) -> Result:
     """Run compiled network ``c`` on ``engine`` up to ``duration_ns``; see :func:`soen.simulate`."""
     import numba
 
@@ -232,8 +271,17 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
     chunk_cap = min(_CHUNK_MAX, (rows - 1) * rec_every) if rec_idx.size and rows > 1 else _CHUNK_MAX
     if rec_idx.size and rows == 1:
         chunk_cap = rec_every
+    plastic = plastic_synapses(c)
+    snaps = _snapshot_steps(weights_at_ns, dt, n_steps)
+    if weights_at_ns is not None and not plastic:
+        raise ValueError("weights_at_ns= takes weight snapshots of plastic projections; this network has none "
+                         "(connect with plasticity=soen.STDP(...))")
+    if plastic and n_steps not in snaps:
+        snaps.append(n_steps)  # the final weights
     run_obj = engine.prepare(c, rec_idx, max(rows, 1))
     desc = engine.describe(c)
+    snap_t: list = []
+    snap_w: dict = {name: [] for name in plastic}
 
     n_done = 0
     prior = None
@@ -241,6 +289,10 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
         z, n_done = _check_checkpoint(resume, c, desc, rec_idx, rec_every, n_steps)
         run_obj.load_state({k[6:]: z[k] for k in z.files if k.startswith("state.")})
         prior = (z["_spk_step"], z["_spk_id"], z["_rec_s"], z["_rec_phi"])
+        if "_wt_times" in z.files:  # the snapshots taken before the checkpoint
+            snap_t = [float(t) for t in z["_wt_times"]]
+            for k, name in enumerate(plastic):
+                snap_w[name] = list(z[f"_wt_{k}"])
     writer = None
     if output is not None:
         from soen.io.results import ResultWriter
@@ -258,6 +310,11 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                      record_every_ns=rec_every * dt, table_model=str(m.get("table_model", "")), engine=desc,
                      photonic=bool(m.get("photonic", False)), hardware=m.get("hardware"), layout=m.get("layout")),
             populations=c.populations, trace_labels=labels, n_traces=int(rec_idx.size))
+    if writer is not None and plastic:
+        writer.init_weights({name: (pre, post) for name, (_, pre, post) in plastic.items()})
+        for k, t in enumerate(snap_t):
+            writer.append_weights(t, {name: snap_w[name][k] for name in plastic})
+    snaps = [n for n in snaps if n > n_done or (n == n_done and n_done * dt not in snap_t)]
     store = _Store(writer, keep, rec_idx.size)
     if prior is not None:
         store.add(prior[0], prior[1], prior[2], prior[3], dt, rec_every, n_done * dt)
@@ -280,8 +337,8 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
             # the first chunk from a rough work estimate (about 0.1 s); later ones from the measured speed
             work = (c.meta["n_dendrites"] if c.kind == "soen" else c.n_neurons) + c.n_synapses / 16
             chunk = max(1, min(n_steps - n_done, max(100, int(2e7 / max(work, 1.0))), 100_000, chunk_cap))
-            while n_done < n_steps:
-                n0c, n1 = n_done, min(n_steps, n_done + chunk)
+            while n_done < n_steps or (snaps and snaps[0] == n_done):
+                n0c, n1 = n_done, min(n_steps, n_done + chunk, snaps[0] if snaps else n_steps)
                 ts = time.perf_counter()
                 ev = explicit_events(c.inputs, dt, n_done, n1, spikes_in)
                 reached = run_obj.advance(n_done, n1, ev[0], ev[1], rec_every)
@@ -289,6 +346,14 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                 err = run_obj.error()
                 store.add(steps, ids, rs, rp, dt, rec_every, reached * dt)  # the file's t_end follows its data
                 n_done = reached
+                if snaps and snaps[0] == n_done and err is None:  # a weight snapshot, streamed like spikes
+                    snaps.pop(0)
+                    w_now = run_obj.weights()
+                    snap_t.append(n_done * dt)
+                    for name, (idx, _, _) in plastic.items():
+                        snap_w[name].append(w_now[idx])
+                    if writer is not None:
+                        writer.append_weights(n_done * dt, {name: snap_w[name][-1] for name in plastic})
                 if err is not None:
                     error = err
                     break
@@ -365,7 +430,12 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                     steps_per_s=steps_run / t_run if t_run > 0 else float("inf"),
                     us_per_neuron_step=1e6 * t_run / max(1, steps_run * c.n_neurons)),
         complete=complete, t_end_ns=n_done * dt, message=message, metadata=metadata, input_counts=input_counts,
+        weight_snapshots={name: dict(times_ns=np.array(snap_t), pre=pre, post=post,
+                                     w=np.array(snap_w[name]).reshape(len(snap_t), idx.size))
+                          for name, (idx, pre, post) in plastic.items()},
     )
+    if plastic and hasattr(run_obj, "plasticity_counts"):
+        result.counts.update(run_obj.plasticity_counts())
     if writer is not None:
         try:
             energy = result.energy_ledger().to_dict() if c.kind == "soen" and keep else None
@@ -381,7 +451,10 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
         rs, rp = (result.traces_s, result.traces_phi)
         st_ = np.rint(result.spike_times_ns / dt).astype(np.int64)
         _save_checkpoint(checkpoint, c, desc, run_obj, n_done, st_, np.asarray(result.spike_ids, np.int64),
-                         rs, rp, rec_idx, rec_every)
+                         rs, rp, rec_idx, rec_every,
+                         weights={"_wt_times": np.array(snap_t),
+                                  **{f"_wt_{k}": np.array(snap_w[name]).reshape(len(snap_t), plastic[name][0].size)
+                                     for k, name in enumerate(plastic)}})
     if error is not None:
         err = FloatingPointError(result.message)
         err.result = result

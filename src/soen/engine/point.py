@@ -31,8 +31,9 @@ import numpy as np
 from soen.engine.compile import resolve_projection
 from soen.model.network import Network
 from ._point_lower import KIND_COND, N_PARAMS, init_fields, lower, targets
+from soen.plasticity import rule_row
 
-from ._connect import name_id, values_onto
+from ._connect import connection_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs, poisson_channels
 from ._poisson import channel_tables
 from .ir import Compiled
@@ -105,7 +106,7 @@ def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
 
 def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     """Resolve populations, sources and projections of a point-model network into a :class:`Compiled`."""
-    from soen.engine._point_kernel import csr_scatter, pack_edges
+    from soen.engine._point_kernel import csr_scatter, pack_edges, scatter_rule
 
     from ._connect import expected_connections
     from ._validate import check_memory
@@ -152,6 +153,8 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     # each projection is packed at once into compact int32/float32 columns (one compiled pass, no
     # int64 temporaries), then all are scattered into CSR by sender (counting sort, stable)
     parts = []
+    rules, plastic_names, plastic_parts = [], [], []  # plasticity: a rule row per plastic projection
+    proj_names = projection_names(network)
     zero_edges: set = set()
     counts = np.zeros(n_nodes + 1, dtype=np.int64)
     dmax = 0
@@ -175,6 +178,13 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
             pre, post, w, delay, typ, pre_off, int(pop_off[pop_index[proj.post]]), n_neu, float(dt_ns), d_add,
             counts, *packed,
         )
+        rid, keys = -1, None
+        if proj.plasticity is not None:
+            rid = len(rules)
+            rules.append(rule_row(proj.plasticity))
+            plastic_names.append(proj_names[p_index])
+            keys = connection_keys(np.full(n, name_id(proj_names[p_index]), dtype=np.int64), pre, post)
+        plastic_parts.append((rid, keys))
         del pre, post, w, delay
         if n and pre_is_pop and d_lo == 0:
             zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
@@ -188,8 +198,14 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     out_w = np.empty(n_syn, dtype=np.float32)
     out_d = np.empty(n_syn, dtype=np.int16 if dmax <= np.iinfo(np.int16).max else np.int32)
     pos = out_ptr[:-1].copy()
+    rule_of = np.full(n_syn, -1, dtype=np.int16) if rules else None
+    syn_key = np.zeros(n_syn, dtype=np.int64) if rules else None
     while parts:  # in projection order: a stable sort by sender
-        csr_scatter(*parts.pop(0), pos, out_tgt, out_w, out_d)
+        part = parts.pop(0)
+        rid, keys = plastic_parts.pop(0)
+        if rid >= 0:  # the same positions the part is about to take
+            scatter_rule(part[0], pos, rid, keys, rule_of, syn_key)
+        csr_scatter(*part, pos, out_tgt, out_w, out_d)
     from soen.engine._point_kernel import incoming_lists
 
     in_ptr, in_syn = incoming_lists(out_tgt, n_neu)
@@ -203,6 +219,11 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
                   y0=np.concatenate(y0))
     structure = dict(pop_off=pop_off, pop_n=pop_n, pop_kind=pop_kind, pop_order=pop_order, out_ptr=out_ptr,
                      out_tgt=out_tgt, out_d=out_d, in_ptr=in_ptr, in_syn=in_syn)
+    if rules:
+        params["plastic_rules"] = np.array(rules)
+        structure["rule_of"] = rule_of
+        structure["syn_key"] = syn_key
+        meta["plastic_projections"] = plastic_names
     return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
 
 
@@ -210,6 +231,7 @@ class PointRun:
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
     STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk", "ev_e", "ev_k", "ev_n")
+    PLASTIC_STATE = ("w", "sx", "sxl", "sy", "syl", "pc")
 
     def __init__(self, engine, c: Compiled, rec_idx: np.ndarray, rec_rows: int):
         from soen.engine import _point_kernel as K
@@ -243,9 +265,24 @@ class PointRun:
         self.ev_pos = np.zeros(1, dtype=np.int64)
         self.in_count = np.zeros(max(1, c.meta["n_nodes"] - n), dtype=np.int64)
         self.parallel = (engine.threads is None or engine.threads > 1) and n >= _PARALLEL_MIN_NEURONS
+        self.plastic = "plastic_rules" in p
+        if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
+            n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
+            self.arrays.update(w=np.array(p["out_w"], dtype=np.float64), sx=np.zeros(n_syn),
+                               sxl=np.full(n_syn, -1, dtype=np.int64), sy=np.zeros((n_rules, n)),
+                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5, dtype=np.int64))
+            self.pl = (st["rule_of"], p["plastic_rules"], st["syn_key"])
+            if engine.delivery != "events":  # plasticity reads weights at arrival: the event ring
+                a = self.arrays
+                a["ev_e"] = np.zeros((n_ring, 64), dtype=np.int64)
+                a["ev_k"] = np.zeros((n_ring, 64))
+        else:
+            z = np.zeros(0, dtype=np.int64)
+            self.arrays.update(sx=np.zeros(0), sxl=z, sy=np.zeros((0, 0)), syl=z, pc=np.zeros(5, dtype=np.int64))
+            self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z)
         self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
                                       events=any(s.kind != "poisson" for s in c.inputs),
-                                      record=self.rec_idx.size > 0, delivery=engine.delivery)
+                                      record=self.rec_idx.size > 0, delivery=engine.delivery, plastic=self.plastic)
         self._err = None
 
     def advance(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> int:
@@ -256,11 +293,14 @@ class PointRun:
         while done < n1:
             a["ev_e"], a["ev_k"] = self.kernel(
                 done, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
-                st["out_ptr"], st["out_tgt"], p["out_w"], st["out_d"], src_step, src_node, self.ev_pos,
+                st["out_ptr"], st["out_tgt"], a["w"] if self.plastic else p["out_w"], st["out_d"], src_step,
+                src_node, self.ev_pos,
                 node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
                 a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"], p["bias"],
                 self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
                 a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
+                c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
+                self.pl[2], a["pc"],
             )
             if self.counters[2]:
                 self._err = (int(self.counters[3]), int(self.counters[4]))
@@ -303,12 +343,21 @@ class PointRun:
         """Input spikes of every input channel (nodes after the neurons) so far."""
         return self.in_count[: self.c.meta["n_nodes"] - self.c.n_neurons].copy()
 
+    def weights(self) -> np.ndarray:
+        """The current weight of every synapse (engine order; plastic ones as they evolved)."""
+        return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params["out_w"], dtype=np.float64)
+
+    def plasticity_counts(self) -> dict:
+        pc = self.arrays["pc"]
+        return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
+                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]))
+
     def state(self) -> dict:
-        return {**{k: self.arrays[k] for k in self.STATE}, "_counters": self.totals + self.counters,
-                "_in_count": self.in_count}
+        return {**{k: self.arrays[k] for k in self.STATE + (self.PLASTIC_STATE if self.plastic else ())},
+                "_counters": self.totals + self.counters, "_in_count": self.in_count}
 
     def load_state(self, z) -> None:
-        for k in self.STATE:
+        for k in self.STATE + (self.PLASTIC_STATE if self.plastic else ()):
             a = np.asarray(z[k])
             if (a.shape != self.arrays[k].shape and not k.startswith("ev_")) or a.dtype != self.arrays[k].dtype:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")

@@ -44,6 +44,34 @@ class Result:
     metadata: dict = field(default_factory=dict)
     #: source name → input spikes of each of its channels in this run (both engines draw the same)
     input_counts: dict = field(default_factory=dict)
+    #: plastic projection name → dict(times_ns (S,), pre (n,), post (n,), w (S, n)): weight snapshots
+    weight_snapshots: dict = field(default_factory=dict)
+
+    def synapses(self, projection: str):
+        """``(pre, post)`` of the plastic projection's synapses (indices local to their population or
+        source), in the order of :meth:`weights`."""
+        d = self._snapshots(projection)
+        return d["pre"], d["post"]
+
+    def weights(self, projection: str, t_ns: float | None = None) -> np.ndarray:
+        """The weights of a plastic projection (``"pre->post"``, as in ``Result.metadata``) at the last
+        snapshot taken at or before ``t_ns`` (ns; None: the last one, the end of the run). Snapshot
+        times are chosen with ``soen.simulate(..., weights_at_ns=[...])``."""
+        d = self._snapshots(projection)
+        times = d["times_ns"]
+        if t_ns is None:
+            k = times.size - 1
+        else:
+            k = int(np.searchsorted(times, float(t_ns) + 1e-9 * max(1.0, abs(float(t_ns))), side="right")) - 1
+            if k < 0:
+                raise ValueError(f"weights: no snapshot at or before t_ns={t_ns!r}; snapshots at {times.tolist()[:8]} ns")
+        return d["w"][k]
+
+    def _snapshots(self, projection: str) -> dict:
+        if projection not in self.weight_snapshots:
+            raise ValueError(f"projection {projection!r} has no weight snapshots; plastic projections: "
+                             f"{sorted(self.weight_snapshots)}")
+        return self.weight_snapshots[projection]
 
     # spikes and traces may live in the run's results file (simulate(..., output=) streams them there
     # and keeps nothing in memory): they are read from it on first access

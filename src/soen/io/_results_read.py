@@ -300,6 +300,7 @@ def _load_open(f, *, traces: bool = True) -> Result:
         if final is not None and _safe.has(final, "fluxons")
         else np.empty(0)
     )
+    weights = _weights(f, t_max, n_neurons) if _safe.has(f, "weights") else {}
     if not complete and not message:
         message = "run did not finish (file incomplete)"
     elif not complete and message == "running (file not finished)":
@@ -323,4 +324,33 @@ def _load_open(f, *, traces: bool = True) -> Result:
         t_end_ns=t_end,
         message=message,
         metadata=tables["metadata"],
+        weight_snapshots=weights,
     )
+
+
+def _weights(f, t_max: float, n_neurons: int) -> dict:
+    """The weight snapshots of the plastic projections (``/weights/p<k>``), checked like the spikes."""
+    out = {}
+    g = _safe.node(f, "weights", kind="group")
+    for k in range(len(g)):
+        key = f"weights/p{k}"
+        if not _safe.has(f, key):
+            raise FileFormatError(f"expected groups p0..p{len(g) - 1}", key="weights")
+        h = _safe.node(f, key, kind="group")
+        name = _safe.read_attr(h, "projection", "str", where=f"{key}.projection")
+        n_snap = _safe.read_attr(h, "n_snapshots", "int", where=f"{key}.n_snapshots")
+        if n_snap < 0:
+            raise FileFormatError(f"must be >= 0, got {n_snap}", key=f"{key}.n_snapshots")
+        for sub in ("pre", "post", "times_ns", "w"):
+            _checksummed(f, f"{key}/{sub}")
+        pre = _safe.read_array(f, f"{key}/pre", ndim=1, kinds="iu").astype(np.int64)
+        post = _safe.read_array(f, f"{key}/post", ndim=1, kinds="iu").astype(np.int64)
+        if pre.shape != post.shape or (post.size and (post.min() < 0 or post.max() >= n_neurons or pre.min() < 0)):
+            raise FileFormatError(f"pre/post of {pre.size}/{post.size} synapses, or indices out of range", key=key)
+        times = _safe.read_array(f, f"{key}/times_ns", ndim=1, kinds="f", rows=n_snap).astype(np.float64)
+        w = _safe.read_array(f, f"{key}/w", ndim=2, kinds="f", rows=n_snap, cols=pre.size).astype(np.float64)
+        _times(times, f"{key}/times_ns", t_max)
+        if w.size and not np.isfinite(w).all():
+            raise FileFormatError("non-finite weights", key=f"{key}/w")
+        out[name] = dict(times_ns=times, pre=pre, post=post, w=w)
+    return out

@@ -261,6 +261,41 @@ class ResultWriter:
             self._t_end_ns = max(self._t_end_ns, float(t.max()))
         self._commit()
 
+    def init_weights(self, synapses: dict) -> None:
+        """Create the weight groups of the plastic projections: ``synapses`` maps a projection name to
+        its synapses' ``(pre, post)`` local indices (written once)."""
+        self._check_open()
+        g = self._f.require_group("weights")
+        self._wgroups = {}
+        for k, (name, (pre, post)) in enumerate(synapses.items()):
+            h = g.create_group(f"p{k}")
+            h.attrs["projection"] = str(name)
+            h.attrs["n_snapshots"] = 0
+            h.create_dataset("pre", data=np.asarray(pre, dtype=np.int64), fletcher32=True)
+            h.create_dataset("post", data=np.asarray(post, dtype=np.int64), fletcher32=True)
+            n = max(1, int(np.size(pre)))
+            h.create_dataset("times_ns", shape=(0,), maxshape=(None,), dtype="f8", chunks=(256,), fletcher32=True)
+            h["times_ns"].attrs["unit"] = "ns"
+            h.create_dataset("w", shape=(0, int(np.size(pre))), maxshape=(None, int(np.size(pre))), dtype="f8",
+                             chunks=(max(1, min(256, 65536 // n)), n), fletcher32=True)
+            self._wgroups[name] = h
+        self._f.flush()
+
+    def append_weights(self, t_ns: float, weights: dict) -> None:
+        """Append one snapshot (time in ns; projection name → weights in the order of ``init_weights``)."""
+        self._check_open()
+        for name, w in weights.items():
+            h = self._wgroups[name]
+            k = int(h.attrs["n_snapshots"])
+            w = np.asarray(w, dtype=np.float64).reshape(1, -1)
+            if w.shape[1] != h["w"].shape[1]:
+                raise ValueError(f"append_weights: {name!r} has {h['w'].shape[1]} synapses, got {w.shape[1]} weights")
+            self._grow(h["times_ns"], np.array([float(t_ns)]), k)
+            self._grow(h["w"], w, k)
+            self._f.flush()
+            h.attrs["n_snapshots"] = k + 1  # the counter after the data it counts
+        self._f.flush()
+
     def _commit(self) -> None:
         # data first, then the counters that say how much of it is valid
         self._f.flush()

@@ -402,6 +402,9 @@ class Projection:
     ``same_step`` (point models only; discrete-time graphs such as NIR): a spike made in step n is
     integrated by its targets within the same step n instead of step n + 1 (the post population is then
     updated after the pre population; a loop of such projections is refused).
+
+    ``plasticity``: None (static weights), a :class:`soen.STDP` or a :class:`soen.FluxStorage` rule
+    (:mod:`soen.plasticity`); the weights then evolve during the run (``Result.weights``).
     """
 
     pre: str
@@ -412,9 +415,13 @@ class Projection:
     target: object = "sites"
     synapse: Synapse | None = None
     same_step: bool = False
+    plasticity: object = None
 
     def __post_init__(self):
+        from soen.plasticity import check_plasticity
+
         check_name("Projection.pre", self.pre)
+        check_plasticity("Projection.plasticity", self.plasticity)
         check_name("Projection.post", self.post)
         object.__setattr__(self, "same_step", check_bool("Projection.same_step", self.same_step))
         if not hasattr(self.connector, "pairs"):

@@ -1,0 +1,117 @@
+"""Plasticity updates shared by the CPU engines (Numba), event by event.
+
+The rules and their equations are described in :mod:`soen.plasticity`; a rule is lowered to one row
+of ``rules`` (:data:`soen.plasticity.RULE_FIELDS`). State of a run:
+
+* per synapse: ``w`` (float64 weight, read at delivery), ``x`` (presynaptic trace at the last
+  arrival), ``xl`` (the step of that arrival, −1: none yet);
+* per (rule, neuron): ``y`` (postsynaptic trace at the neuron's last spike); per neuron ``yl`` (the
+  step of its last spike, −1: none yet);
+* ``pc`` counters: [0] steps up, [1] steps down, [2] flux-storage update attempts, [3] of which
+  detected, [4] STDP updates.
+
+Traces decay exactly between events (x(t) = x·e^(−(t − t_last)/τ)); nothing is swept per step. The
+photon of a flux-storage step is detected with probability 1 − e^(−μ) (a counter-based uniform keyed
+by the synapse's stable key and the step).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+
+from soen._rng import STREAMS, uniform
+
+STREAM_TIMING = STREAMS["plasticity_timing"]
+STREAM_PHOTON = STREAMS["plasticity_photon"]
+
+
+@nb.njit(cache=True, inline="always")
+def _clip(w, lo, hi):
+    return lo if w < lo else (hi if w > hi else w)
+
+
+@nb.njit(cache=True)
+def _flux_step(k, n, up, prob, rr, w, seed, key, pc):
+    """Try one level up or down on synapse ``k`` (probability ``prob`` from the timing rule, then the
+    update photon's detection)."""
+    if prob <= 0.0:
+        return
+    c = 2 * n + (0 if up else 1)
+    if uniform(seed, STREAM_TIMING, key[k], c) >= prob:
+        return
+    pc[2] += 1
+    mu = rr[10]
+    if mu < 1e300 and uniform(seed, STREAM_PHOTON, key[k], c) >= -math.expm1(-mu):
+        return
+    pc[3] += 1
+    lo, hi = rr[5], rr[6]
+    step = (hi - lo) / (rr[9] - 1.0)
+    level = round((w[k] - lo) / step) + (1 if up else -1)
+    top = rr[9] - 1.0
+    level = 0.0 if level < 0.0 else (top if level > top else level)
+    w[k] = lo + level * step
+    pc[0 if up else 1] += 1
+
+
+@nb.njit(cache=True)
+def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, pc):
+    """A presynaptic spike (``mult`` of them) arrives at synapse ``k`` (onto neuron ``i``) at step ``n``,
+    after its effect was delivered with the current weight: depression from the post trace, then the
+    pre trace bump."""
+    r = rule_of[k]
+    if r < 0:
+        return
+    rr = rules[r]
+    yv = 0.0
+    if yl[i] >= 0:
+        yv = y[r, i] * math.exp(-(n - yl[i]) * dt_ns / rr[2])
+    xv = 0.0
+    if xl[k] >= 0:
+        xv = x[k] * math.exp(-(n - xl[k]) * dt_ns / rr[1])
+    if rr[0] == 1.0:  # flux storage: one arrival, one possible step down; nearest-spike traces
+        _flux_step(k, n, False, rr[4] * yv, rr, w, seed, key, pc)
+        xv = 1.0
+    else:
+        for _ in range(mult):
+            wk = w[k]
+            if rr[7] != 0.0:
+                wk -= rr[4] * (wk - rr[5]) * yv
+            else:
+                wk -= rr[4] * yv
+            w[k] = _clip(wk, rr[5], rr[6])
+            pc[4] += 1
+            xv = 1.0 if rr[8] != 0.0 else xv + 1.0
+    x[k] = xv
+    xl[k] = n
+
+
+@nb.njit(cache=True)
+def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, seed, key, pc):
+    """Neuron ``i`` spikes at step ``m``: potentiation of its plastic incoming synapses from their pre
+    traces, then the post trace bump of every rule."""
+    for q in range(in_ptr[i], in_ptr[i + 1]):
+        k = in_syn[q]
+        r = rule_of[k]
+        if r < 0 or xl[k] < 0:
+            continue
+        rr = rules[r]
+        xv = x[k] * math.exp(-(m - xl[k]) * dt_ns / rr[1])
+        if rr[0] == 1.0:
+            _flux_step(k, m, True, rr[3] * xv, rr, w, seed, key, pc)
+        else:
+            wk = w[k]
+            if rr[7] != 0.0:
+                wk += rr[3] * (rr[6] - wk) * xv
+            else:
+                wk += rr[3] * xv
+            w[k] = _clip(wk, rr[5], rr[6])
+            pc[4] += 1
+    for r in range(rules.shape[0]):
+        rr = rules[r]
+        yv = 0.0
+        if yl[i] >= 0:
+            yv = y[r, i] * math.exp(-(m - yl[i]) * dt_ns / rr[2])
+        y[r, i] = 1.0 if rr[8] != 0.0 else yv + 1.0
+    yl[i] = m
