@@ -1,0 +1,125 @@
+"""Plasticity in the point engine: pair STDP against its analytic window, the all-to-all and
+nearest-spike pairings on a triplet, hard bounds, identical weights for 1 and 2 threads, bit-identical
+resume, weight snapshots through the results file, and named errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import soen
+from soen import models
+from soen.plasticity import STDP
+
+MS = 1e6  # ns
+DT = 0.1 * MS
+TAU = 20.0  # ms
+
+
+def _pair_net(pre_times_ms, post_times_ms, rule, delay_ms=1.0, w0=0.5):
+    """One plastic synapse onto one LIF neuron; the neuron is made to spike at ``post_times_ms`` by a
+    strong kick one step earlier (its spike is stamped at the end of the kicked step)."""
+    net = soen.Network()
+    net.add_population(soen.Population("post", 1, neuron=models.LIF(tau_ms=10.0)))
+    net.add_source(soen.SpikeSource("pre", [np.asarray(pre_times_ms) * MS]))
+    net.add_source(soen.SpikeSource("kick", [np.asarray(post_times_ms) * MS - DT]))
+    net.connect("pre", "post", soen.OneToOne(), weight=w0, delay_ns=delay_ms * MS, plasticity=rule)
+    net.connect("kick", "post", soen.OneToOne(), weight=1000.0, delay_ns=0.0)
+    return net
+
+
+@pytest.mark.parametrize("form", ["additive", "multiplicative"])
+def test_single_pair_follows_the_analytic_window(form):
+    a_p, a_m, w0, w_max = 0.01, 0.012, 0.5, 1.0
+    rule = STDP(tau_plus_ns=TAU * MS, tau_minus_ns=TAU * MS, a_plus=a_p, a_minus=a_m, w_min=0.0, w_max=w_max,
+                form=form)
+    for delay in (0.0, 1.0, 3.7):
+        for lag in (-12.3, -5.0, -0.4, 0.0, 0.1, 0.8, 4.0, 15.6):  # t_post − t_pre,arrival (ms)
+            t_pre = 30.0
+            r = soen.simulate(_pair_net([t_pre], [t_pre + delay + lag], rule, delay), 80 * MS, dt_ns=DT, seed=1)
+            assert r.spike_ids.size == 1 and abs(r.spike_times_ns[0] / MS - (t_pre + delay + lag)) < 1e-9
+            dt_pair = lag  # the arrival is at t_pre + delay
+            if dt_pair > 0:
+                dw = a_p * np.exp(-dt_pair / TAU) * ((w_max - w0) if form == "multiplicative" else 1.0)
+            else:
+                dw = -a_m * np.exp(dt_pair / TAU) * (w0 if form == "multiplicative" else 1.0)
+            assert abs(r.weights("pre->post")[0] - (w0 + dw)) < 1e-12, (delay, lag)
+
+
+def test_triplet_all_to_all_sums_both_pre_spikes_and_nearest_takes_the_latest():
+    pre, post = [10.0, 14.0], [20.0]  # arrivals at 11 and 15 ms (delay 1 ms)
+    out = {}
+    for pairing in ("all", "nearest"):
+        rule = STDP(tau_plus_ns=TAU * MS, tau_minus_ns=TAU * MS, a_plus=0.01, a_minus=0.0, pairing=pairing)
+        out[pairing] = soen.simulate(_pair_net(pre, post, rule), 40 * MS, dt_ns=DT, seed=1).weights("pre->post")[0]
+    assert abs(out["all"] - (0.5 + 0.01 * (np.exp(-9 / TAU) + np.exp(-5 / TAU)))) < 1e-12
+    assert abs(out["nearest"] - (0.5 + 0.01 * np.exp(-5 / TAU))) < 1e-12
+
+
+def _poisson_net(n_in=200, rule=None, n_post=1):
+    net = soen.Network()
+    net.add_population(soen.Population("out", n_post, neuron=models.LIF(tau_ms=10.0, v_threshold_mV=1.0)))
+    net.add_source(soen.PoissonSource("inp", n_in, rate_hz=20.0))
+    rule = rule or STDP(tau_plus_ns=TAU * MS, tau_minus_ns=TAU * MS, a_plus=0.5, a_minus=0.525, w_max=10.0)
+    net.connect("inp", "out", soen.AllToAll(), weight=soen.Uniform(0.0, 10.0), delay_ns=DT, plasticity=rule)
+    return net
+
+
+def test_weights_stay_within_bounds_and_evolve():
+    r = soen.simulate(_poisson_net(), 2000 * MS, dt_ns=DT, seed=3, weights_at_ns=[0.0, 1000 * MS])
+    w0, w1, w2 = (r.weights("inp->out", t) for t in (0.0, 1000 * MS, 2000 * MS))
+    assert r.spike_ids.size > 10
+    assert np.all((w2 >= 0.0) & (w2 <= 10.0)) and (np.any(w2 == 10.0) or np.any(w2 == 0.0))
+    assert not np.array_equal(w0, w1) and not np.array_equal(w1, w2)
+    pre, post = r.synapses("inp->out")
+    assert sorted(pre.tolist()) == list(range(200)) and np.all(post == 0)
+    np.testing.assert_array_equal(r.weight_snapshots["inp->out"]["times_ns"], [0.0, 1000 * MS, 2000 * MS])
+
+
+def test_threads_give_identical_weights():
+    net = _poisson_net(n_in=50, n_post=20_000)  # large enough for the parallel neuron update
+    a = soen.simulate(net, 30 * MS, dt_ns=DT, seed=5, engine=soen.engines.CPU(threads=1))
+    b = soen.simulate(net, 30 * MS, dt_ns=DT, seed=5, engine=soen.engines.CPU(threads=2))
+    assert b.metadata["parallel"]
+    np.testing.assert_array_equal(a.weights("inp->out"), b.weights("inp->out"))
+    np.testing.assert_array_equal(a.spike_ids, b.spike_ids)
+
+
+def test_resume_carries_weights_and_traces_bit_identically(tmp_path):
+    net = _poisson_net()
+    full = soen.simulate(net, 1000 * MS, dt_ns=DT, seed=2, weights_at_ns=[300 * MS, 700 * MS])
+    ck = tmp_path / "ck.npz"
+    soen.simulate(net, 500 * MS, dt_ns=DT, seed=2, weights_at_ns=[300 * MS], checkpoint=ck)
+    rest = soen.simulate(net, 1000 * MS, dt_ns=DT, seed=2, weights_at_ns=[300 * MS, 700 * MS], resume=ck)
+    np.testing.assert_array_equal(full.spike_times_ns, rest.spike_times_ns)
+    for t in (300 * MS, 700 * MS, 1000 * MS):
+        np.testing.assert_array_equal(full.weights("inp->out", t), rest.weights("inp->out", t))
+
+
+def test_weight_snapshots_round_trip_through_the_results_file(tmp_path):
+    out = tmp_path / "run.h5"
+    r = soen.simulate(_poisson_net(), 400 * MS, dt_ns=DT, seed=4, weights_at_ns=[100 * MS, 200 * MS], output=out)
+    back = soen.load(out)
+    for t in (100 * MS, 200 * MS, 400 * MS):
+        np.testing.assert_array_equal(back.weights("inp->out", t), r.weights("inp->out", t))
+    np.testing.assert_array_equal(back.synapses("inp->out")[0], r.synapses("inp->out")[0])
+
+
+def test_bad_plasticity_input_is_named():
+    with pytest.raises(ValueError, match="STDP.tau_plus_ns"):
+        STDP(tau_plus_ns=0.0)
+    with pytest.raises(ValueError, match="STDP.form"):
+        STDP(form="hebbian")
+    with pytest.raises(ValueError, match="STDP.w_max"):
+        STDP(w_min=1.0, w_max=0.5)
+    net = soen.Network()
+    net.add_population(soen.Population("a", 2, neuron=models.LIF()))
+    with pytest.raises(TypeError, match="Projection.plasticity"):
+        net.connect("a", "a", plasticity="stdp")
+    net.connect("a", "a")
+    with pytest.raises(ValueError, match="weights_at_ns= takes weight snapshots of plastic projections"):
+        soen.simulate(net, 10 * MS, dt_ns=DT, weights_at_ns=[1 * MS])
+    with pytest.raises(ValueError, match=r"weights_at_ns\[0\]"):
+        soen.simulate(_poisson_net(), 10 * MS, dt_ns=DT, weights_at_ns=[0.05 * MS])
+    with pytest.raises(ValueError, match="no weight snapshots"):
+        soen.simulate(_poisson_net(), 10 * MS, dt_ns=DT).weights("a->a")
