@@ -5,6 +5,10 @@ object. An engine implements ``prepare(compiled, record_elements, buffer_rows)``
 object with ``advance(n0, n1, input_steps, input_nodes, record_every)``, ``read()``, ``error()``,
 ``counts()``, ``state()`` and ``load_state()`` (see :mod:`soen.engine.driver`).
 
+``MPI(threads=1, partition="round_robin")`` (optional extra ``soen[mpi]``) runs a SOEN network on
+several processes: call ``soen.engines.MPI().simulate(network, duration_ns, ...)`` on every rank
+(``mpiexec -n 4 python3 script.py``); see ``docs/scale-out.md``.
+
 >>> import soen
 >>> eng = soen.engines.CPU(threads=1)
 >>> eng.describe()
@@ -13,10 +17,11 @@ object with ``advance(n0, n1, input_steps, input_nodes, record_every)``, ``read(
 
 from __future__ import annotations
 
+from soen.engine._mpi import MPI  # (mpi4py is imported only when an MPI engine is made: soen[mpi])
 from soen.engine._soen_cpu import INTEGRATORS, SoenCPU
 from soen.engine.point import PointCPU
 
-__all__ = ["CPU", "SoenCPU", "PointCPU", "INTEGRATORS"]
+__all__ = ["CPU", "MPI", "SoenCPU", "PointCPU", "INTEGRATORS"]
 
 
 class CPU:

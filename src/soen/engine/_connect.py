@@ -316,10 +316,13 @@ def connection_keys(pid: np.ndarray, pre: np.ndarray, post: np.ndarray) -> np.nd
     return out
 
 
-def dendrite_keys(pop_id: int, n: int, n_dend: int) -> np.ndarray:
-    """63-bit key of dendrite k of neuron i (i < n, k < n_dend) of a population: hash(pop id, i, k, 0)."""
-    i = np.repeat(np.arange(n, dtype=np.int64), n_dend)
-    k = np.tile(np.arange(n_dend, dtype=np.int64), n)
+def dendrite_keys(pop_id: int, n, n_dend: int) -> np.ndarray:
+    """63-bit key of dendrite k of neuron i (k < n_dend) of a population: hash(pop id, i, k, 0), for
+    i < ``n`` (an int) or for the neuron indices ``n`` (an array: a build holding part of the population
+    gets the keys of exactly those neurons)."""
+    ids = np.arange(n, dtype=np.int64) if np.ndim(n) == 0 else np.asarray(n, dtype=np.int64)
+    i = np.repeat(ids, n_dend)
+    k = np.tile(np.arange(n_dend, dtype=np.int64), ids.size)
     out = np.empty(i.size, dtype=np.int64)
     _keys(np.full(i.size, pop_id, dtype=np.int64), i, k, np.zeros(i.size, dtype=np.int64), out)
     return out

@@ -55,6 +55,11 @@ def resolve_projection(network, p_index: int, seed: int, compact: bool = False, 
     n_total = int(idx.max()) + 1 if idx.size and idx.min() >= 0 else pre.size
     if posts is None and not isinstance(proj.connector, FromMatrix):
         n_total = _n_total(proj.connector, n_pre, n_post, proj.pre == proj.post, pre.size)
+    elif posts is not None and idx.size and idx.min() >= 0 and any(
+            np.ndim(v) > 0 for v in (proj.weight, proj.delay_ns) if not hasattr(v, "sample")):
+        # a deterministic connector built for part of its targets: per-connection arrays are indexed
+        # in the whole projection's order
+        n_total = int(np.asarray(proj.connector.pairs(n_pre, n_post, proj.pre == proj.post, None)[0]).size)
     where = f"Projection {proj.pre!r}->{proj.post!r}"
     if proj.weight is None and isinstance(proj.connector, FromMatrix):
         w = proj.connector.values()[idx]
@@ -140,7 +145,7 @@ def refractory_coupling(soma, table) -> float:
     return -0.5 / s_peak
 
 
-def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends) -> None:
+def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, ref_dends, gid=None) -> None:
     """Warn (:class:`FanInWarning`) when a dendrite's inputs can drive its applied flux beyond ±Φ0/2.
 
     Each input contributes with its sign: a synapse w·φ_spd with φ_spd in [0, A], a coupling J·s with
@@ -150,7 +155,8 @@ def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset,
     (PS21a's fan-in limit). Excitation and inhibition that cannot act at once in the same direction do
     not add up, unlike a bound on Σ|contributions|. Refractory feedback is excluded. (Not checked here:
     inhibition that takes φ below −φ_th drives the SQUID again, since g depends on |φ|.) ``hi``/``lo``:
-    φ_offset plus the positive/negative synapse maxima of every dendrite (added to here).
+    φ_offset plus the positive/negative synapse maxima of every dendrite (added to here). ``gid``: the
+    global neuron id of every neuron of the build (default: they are the same).
     """
     n_dend = d_arr.shape[0]
     ic_half = float(np.asarray(table.i_c(0.5))) if hasattr(table, "i_c") else 1.047
@@ -166,8 +172,10 @@ def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset,
     if over.size:
         worst = int(over[np.argmax(flux[over])])
         nid = int(np.searchsorted(dend_offset, worst, side="right") - 1)
-        pop = max((p for p, o in pop_offset.items() if o <= nid), key=lambda p: pop_offset[p])
         local = worst - int(dend_offset[nid])
+        if gid is not None:
+            nid = int(gid[nid])
+        pop = max((p for p, o in pop_offset.items() if o <= nid), key=lambda p: pop_offset[p])
         names = dend_names[pop]
         name = names[local] if local < len(names) else "refractory"
         warnings.warn(
@@ -177,8 +185,33 @@ def _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset,
             FanInWarning, stacklevel=4)
 
 
-def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None, layout=None) -> Compiled:
-    """Resolve connectors, distributions, device spread, links and units of a SOEN network."""
+def owned_ids(network, owned):
+    """Check ``owned`` (global neuron ids of a partial build): sorted, distinct, within the network."""
+    n = sum(p.n for p in network.populations.values())
+    a = np.asarray(owned)
+    if a.ndim != 1 or (a.size and (a.dtype == bool or not np.issubdtype(a.dtype, np.integer))):
+        raise ValueError(f"owned must be a 1-D array of global neuron ids (integers), got {owned!r:.80}")
+    a = a.astype(np.int64)
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise ValueError(f"owned: neuron ids must lie in 0..{n - 1}, got {int(a.min())}..{int(a.max())}")
+    if a.size > 1 and not (np.diff(a) > 0).all():
+        raise ValueError("owned: neuron ids must be sorted and distinct")
+    return a
+
+
+def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None, layout=None,
+                 owned=None, sender_totals=None) -> Compiled:
+    """Resolve connectors, distributions, device spread, links and units of a SOEN network.
+
+    ``owned`` (global neuron ids, sorted; default all): build only these neurons and the connections
+    onto them (a part of the network for one process of :class:`soen.engines.MPI`). Every draw is keyed
+    by stable global ids, so the parts of any partition together are exactly the whole network. In a
+    part, neurons and dendrites are numbered locally (in ``owned`` order; ``meta["owned"]`` maps them
+    back), while senders keep their global node ids: the outgoing CSR ``out_ptr`` spans every neuron of
+    the network and then every input channel, and holds only the connections onto owned neurons.
+    ``sender_totals`` (partial builds with ``hardware=``): a function of the part's number of outgoing
+    connections of every neuron (int64, one per neuron of the network) returning the whole network's
+    (e.g. an MPI sum over the parts): a transmitter's light is split over all its connections."""
     jj = DEFAULT_JJ
     if table is None:
         from soen.circuits import default_table
@@ -199,23 +232,39 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         if hardware is None:
             raise ValueError("layout= places neurons for the photonic link model: give hardware= too "
                              "(e.g. soen.Hardware()), or leave layout out")
+        if owned is not None and len(owned) < sum(p.n for p in network.populations.values()):
+            raise ValueError("layout= with owned= (a partial build): the layout's crossing estimates depend on "
+                             "every connection of the network at once; build the whole network, or leave "
+                             "layout out")
     h_tau = float(jj.ns_to_tau(dt_ns))
     from ._connect import expected_connections
     from ._validate import check_memory
 
-    n_dend_est = sum(p.n * (p.neuron.n_dendrites + 1) for p in network.populations.values())
-    n_conn_est = expected_connections(network)
+    n_glob = sum(p.n for p in network.populations.values())
+    if owned is not None:
+        owned = owned_ids(network, owned)
+        if owned.size == n_glob:
+            owned = None  # the whole network: the plain build
+    share = 1.0 if owned is None else owned.size / max(n_glob, 1)
+    n_dend_est = share * sum(p.n * (p.neuron.n_dendrites + 1) for p in network.populations.values())
+    n_conn_est = share * expected_connections(network)
     check_memory(f"compiling {n_dend_est:,} dendrites and about {n_conn_est:,.0f} connections",
                  PEAK_BYTES_PER_DENDRITE * n_dend_est + PEAK_BYTES_PER_CONNECTION * n_conn_est)
 
     # ---- neurons and dendrites ------------------------------------------------------------
     pop_offset, pop_size, dend_names = {}, {}, {}
+    ids_of, loc_offset = {}, {}  # per population: its built neurons (population-local ids), their first local index
     n_neu = 0
     for pop in network.populations.values():
-        pop_offset[pop.name] = n_neu
+        pop_offset[pop.name] = o = sum(pop_size.values())
         pop_size[pop.name] = pop.n
         dend_names[pop.name] = pop.neuron.dendrite_names()
-        n_neu += pop.n
+        if owned is None:
+            ids_of[pop.name] = np.arange(pop.n, dtype=np.int64)
+        else:
+            ids_of[pop.name] = owned[(owned >= o) & (owned < o + pop.n)] - o
+        loc_offset[pop.name] = n_neu
+        n_neu += ids_of[pop.name].size
     # per neuron: its morphology dendrites then one refractory dendrite
     d_parts, d_keys, cp_parts = [], [], []
     dend_offset = np.empty(n_neu + 1, dtype=np.int64)
@@ -240,11 +289,13 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         rows.append((soma.beta, jj.alpha_from_tau(soma.refractory_tau_ns, soma.beta), soma.bias, 0.0))
         per = len(rows)
         nd = morph.n_dendrites
-        o = pop_offset[pop.name]
-        base = base0 + per * np.arange(pop.n, dtype=np.int64)
-        dend_offset[o:o + pop.n] = base
-        d_parts.append((np.tile(np.asarray(rows, dtype=float), (pop.n, 1)), np.repeat(np.arange(o, o + pop.n), per)))
-        d_keys.append(dendrite_keys(name_id(pop.name), pop.n, per))
+        o = loc_offset[pop.name]
+        ids = ids_of[pop.name]
+        n_p = ids.size
+        base = base0 + per * np.arange(n_p, dtype=np.int64)
+        dend_offset[o:o + n_p] = base
+        d_parts.append((np.tile(np.asarray(rows, dtype=float), (n_p, 1)), np.repeat(np.arange(o, o + n_p), per)))
+        d_keys.append(dendrite_keys(name_id(pop.name), ids if owned is not None else pop.n, per))
         local = [(s_, t_, J) for s_, t_, J in morph.couplings]
         local += [(k, k, d.self_coupling) for k, d in enumerate(morph.all_dendrites) if d.self_coupling != 0.0]
         local.append((nd, 0, j_ref))
@@ -252,13 +303,13 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         cp_parts.append(np.stack([
             (base[:, None] + la[None, :, 0].astype(np.int64)).ravel(),
             (base[:, None] + la[None, :, 1].astype(np.int64)).ravel(),
-            np.tile(la[:, 2], pop.n)], axis=1))
-        nr_soma[o:o + pop.n] = base
-        nr_ref_dend[o:o + pop.n] = base + nd
-        nr_thresh[o:o + pop.n] = soma.threshold
-        nr_ref_steps[o:o + pop.n] = int(round(soma.refractory_ns / dt_ns))
-        ref_syn_params += [_refractory_synapse(soma)] * pop.n
-        base0 += per * pop.n
+            np.tile(la[:, 2], n_p)], axis=1))
+        nr_soma[o:o + n_p] = base
+        nr_ref_dend[o:o + n_p] = base + nd
+        nr_thresh[o:o + n_p] = soma.threshold
+        nr_ref_steps[o:o + n_p] = int(round(soma.refractory_ns / dt_ns))
+        ref_syn_params += [_refractory_synapse(soma)] * n_p
+        base0 += per * n_p
     dend_offset[n_neu] = base0
     d_arr = np.concatenate([p[0] for p in d_parts])
     d_neuron = np.concatenate([p[1] for p in d_parts]).astype(np.int64)
@@ -267,9 +318,9 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     n_dend = d_arr.shape[0]
 
     # ---- sources ----------------------------------------------------------------------------
-    inputs = input_specs(network, n_neu)
+    inputs = input_specs(network, n_glob)  # senders keep their global node ids in a partial build
     src_offset = {s.name: s.node0 for s in inputs}
-    n_nodes = n_neu + sum(s.n for s in inputs)
+    n_nodes = n_glob + sum(s.n for s in inputs)
 
     # ---- projections → connections → synapses --------------------------------------------
     syn_types: list[Synapse] = []
@@ -296,7 +347,14 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         type_of_proj[p_index] = type_of(proj.synapse or morph.synapse)
         sites = np.asarray(morph.sites(), dtype=np.int64) if proj.target == "sites" else None
         fixed_local = None if sites is not None else morph.index(proj.target)
-        for posts in post_blocks(network, proj):
+        ids = ids_of[proj.post]
+        blocks = post_blocks(network, proj)
+        if ids.size < post_pop.n:  # a partial build: the owned targets, in the same blocks
+            if blocks == [None]:
+                blocks = [ids] if ids.size else []
+            else:
+                blocks = [b for b in (ids[(ids >= blk[0]) & (ids <= blk[-1])] for blk in blocks) if b.size]
+        for posts in blocks:
             pre, post, w, delay = resolve_projection(network, p_index, seed, posts=posts)
             n = pre.size
             if sites is not None:
@@ -311,7 +369,7 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
                     local[order_post] = sites[rank % sites.size]
             else:
                 local = fixed_local
-            post_g = post + pop_offset[proj.post]
+            post_g = loc_offset[proj.post] + (post if ids.size == post_pop.n else np.searchsorted(ids, post))
             cols.append(pre + pre_off, dend_offset[post_g] + local, w,
                         delay_steps_of(delay, dt_ns, f"{where} delay_ns", drawn=rounds_delay(proj)), p_index, where)
             del pre, post, w, delay, local, post_g
@@ -384,7 +442,8 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     nr_ref_syn = np.arange(n_conn, n_syn, dtype=np.int64)
 
     # refractory drives are internal: excluded from the fan-in check
-    _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, nr_ref_dend)
+    gid = None if owned is None else owned
+    _check_fan_in(hi, lo, d_arr, cp, table, dend_names, dend_offset, pop_offset, nr_ref_dend, gid)
     del hi, lo
 
     # dendrite couplings (incoming CSR)
@@ -417,9 +476,11 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
                 hardware=hardware.as_dict() if hardware is not None else None, photonic=hardware is not None,
                 layout=None if layout is None else dict(n_neurons=int(layout.n_neurons), metric=str(layout.metric),
                                                         routing_factor=float(layout.routing_factor)))
+    if owned is not None:  # a part of the network (global ids of its neurons; totals of the whole network)
+        meta.update(owned=owned, n_neurons_total=n_glob)
 
     if hardware is not None:
-        _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns)
+        _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals)
     check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
     return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
 
@@ -454,17 +515,19 @@ def delay_steps_of(delay_ns: np.ndarray, dt_ns: float, what: str, drawn: bool = 
     return k.astype(np.int64)
 
 
-def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns):
+def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals=None):
     """Photonic links, frozen device spread and thermal noise (keyed by stable ids)."""
     from soen.photonics import compile_links
     from soen.photonics.variability import Spread, critical_current_factors, effective_bias, sample_device_spread
 
-    n_neu = meta["n_neurons"]
+    n_neu = meta.get("n_neurons_total", meta["n_neurons"])
     if layout is not None and layout.n_neurons != n_neu:
         raise ValueError(f"layout has {layout.n_neurons} neurons but the network has {n_neu}")
     out_ptr = structure["out_ptr"]
     pre_a = np.repeat(np.arange(out_ptr.size - 1, dtype=np.int64), np.diff(out_ptr))
     post_a = structure["conn_post"].astype(np.int64)
+    if "owned" in meta:  # a partial build: global ids of the targets
+        post_a = meta["owned"][post_a]
     pid_conn = np.array([name_id(n) for n in meta["projections"]], dtype=np.int64)[structure["conn_proj"]]
     is_src = pre_a >= n_neu
     # a connection's key names its projection, pre (local to its population or source) and post
@@ -480,8 +543,17 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_n
     delay = np.zeros(E)
     jitter = np.zeros(E)
     from_neuron = np.flatnonzero(~is_src)
+    fan_out = None
+    if "owned" in meta:  # a partial build: a transmitter's fan-out counts every connection of the network
+        if sender_totals is None:
+            raise ValueError("owned= with hardware=: give sender_totals= (the whole network's number of "
+                             "outgoing connections of every neuron, from the parts' counts)")
+        total = np.asarray(sender_totals(np.diff(out_ptr)[:n_neu].astype(np.int64)), dtype=np.int64)
+        if total.shape != (n_neu,):
+            raise ValueError(f"sender_totals must return one count per neuron (shape ({n_neu},)), got {total.shape}")
+        fan_out = total[pre_a[from_neuron]]
     la = compile_links(hardware, layout, pre_a[from_neuron], post_a[from_neuron], seed=seed,
-                       edge_ids=key[from_neuron])
+                       edge_ids=key[from_neuron], fan_out=fan_out)
     dark = 0.0
     tau_em = 0.0
     if not hardware.ideal:

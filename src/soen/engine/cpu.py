@@ -331,8 +331,9 @@ def _run_steps_py(
             s[nr_soma[i]] = 0.0
             ref_until[i] = m + nr_ref_steps[i]
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
-            ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed, node_count,
-                         counters)
+            if not DEFER:  # (DEFER: the caller emits the neuron spikes at the end of an epoch, soen.engine._mpi)
+                ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed,
+                             node_count, counters)
     if s.ctypes.data != s_home.ctypes.data:
         for d in nb.prange(n_dend):
             s_home[d] = s[d]
@@ -343,16 +344,22 @@ def _run_steps_py(
 _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
 # defaults of the specialisation constants (the module-level _run_steps_py itself is never compiled)
 HEUN = NOISY = HAS_POISSON = True
+DEFER = False  # True only in the kernels of the MPI engine (get_kernel(defer=True))
 
 
-def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True):
+def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True, defer: bool = False):
     """The step kernel for one run: serial or parallel (each under its own name in Numba's disk cache,
     which does not key entries by compile options), with only the integrator used (Euler: one parallel
     loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
-    with photonic links (:func:`soen.engine._jit.specialise`)."""
+    with photonic links (:func:`soen.engine._jit.specialise`). ``defer``: the neuron spikes are recorded
+    but their synapse events are not pushed (the MPI engine emits them after each epoch's exchange); the
+    refractory drive stays immediate. The CPU engine's kernels do not take this constant at all."""
+    constants = dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic), HAS_POISSON=bool(poisson))
+    if defer:
+        constants["DEFER"] = True
     return specialise(
         _run_steps_py,
-        dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic), HAS_POISSON=bool(poisson)),
+        constants,
         bind=dict(_emit=_emit_photonic if photonic else _emit_plain),
         fastmath=_FASTMATH,
         parallel=bool(parallel),

@@ -1,0 +1,748 @@
+"""The MPI engine for SOEN networks: each rank builds and steps its share of the neurons.
+
+Scheme (the conservative, epoch-based exchange of distributed spiking simulators; Morrison et al.
+2005, Neural Comput. 17:1776; NEST: Kunkel et al. 2014, Front. Neuroinform. 8:78,
+doi:10.3389/fninf.2014.00078; Jordan et al. 2018, Front. Neuroinform. 12:2,
+doi:10.3389/fninf.2018.00002):
+
+* **Partition.** Every neuron of the network belongs to one rank (``round_robin`` by global neuron id,
+  ``blocks`` of consecutive ids per population, or an explicit array). A rank compiles only its own
+  neurons and the connections onto them (:func:`soen.engine.compile.compile_soen` with ``owned=``);
+  every draw is keyed by stable global ids, so the parts of any partition together are exactly the
+  network of :func:`soen.compile`. The outgoing CSR of a part is indexed by global sender ids.
+* **Epochs.** Let d_min be the smallest delay in steps a neuron→neuron event can have (the nominal
+  delay plus the most negative jitter the generator can draw, clamped at 0 as the kernel does). A
+  spike stamped at step m ∈ (a, a + D] of the epoch [a, a + D) arrives at m + d ≥ a + D whenever
+  D = d_min + 1, i.e. not before the next epoch: within an epoch the ranks step independently. Each
+  rank steps its neurons with a kernel that records its spikes but does not push their synapse events
+  (``DEFER``); the refractory drive stays local and immediate; input spikes are pushed at their step.
+* **Exchange.** At every epoch end (absolute steps k·D, independent of the chunks of the driver) the
+  ranks ``Allgatherv`` the epoch's (stamp step, global neuron id) pairs (int64 buffers) and every rank
+  pushes all of them, in (step, id) order, into its delay ring, onto its own synapses. The per-sender
+  spike counter that keys the photon draws is global-sized on each rank and advanced for every spike,
+  so photon counts, emission times and jitter are those of the single-process run.
+
+Because every rank follows the same schedule, the events of each synapse and of each dendrite's
+channels arrive in the same order for any number of ranks and threads: spikes and traces are
+bit-identical for any P. (With P = 1 the order of events within a step differs from the CPU engine,
+which pushes a neuron's events at once: sums into one channel may differ by round-off.)
+
+Rank 0 runs the one driver (:mod:`soen.engine.driver`): chunks, progress, the results file, the
+checkpoint; the other ranks follow its commands (advance, read, state …), broadcast as small int64
+buffers. Spikes and the recorded traces are gathered on rank 0 after every chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import threading
+import warnings
+
+import numpy as np
+
+from soen.engine import cpu
+from soen.engine._inputs import explicit_events, spike_steps
+from soen.engine._jit import specialise
+from soen.engine._soen_cpu import INTEGRATORS, SoenRun
+from soen.engine.ir import Compiled
+
+__all__ = ["MPI", "OversubscriptionWarning", "partition_ranks", "min_event_delay_steps", "Z_MAX"]
+
+#: the largest |z| that soen._rng.normal can return (Box–Muller on 53-bit uniforms u ≥ 2**-54: 8.652),
+#: with a margin for rounding
+Z_MAX = math.sqrt(-2.0 * math.log(0.5 * 2.0 ** -53)) + 1e-6
+PARTITIONS = ("round_robin", "blocks")
+
+# commands of rank 0 to the other ranks
+_PREPARE, _ADVANCE, _READ, _REF, _FLUX, _COUNTS, _STATE, _LOAD, _STOP = range(1, 10)
+
+
+class OversubscriptionWarning(RuntimeWarning):
+    """More ranks × threads on a node than it has cores."""
+
+
+def _emit_all_py(steps, ids, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed,
+                 node_count, counters):
+    """Push the synapse events of the spikes (``steps``, global ``ids``), in that order (the exchange)."""
+    for q in range(steps.shape[0]):
+        ring = _emit(ids[q], steps[q], ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key,  # noqa: F821
+                     em_tau, seed, node_count, counters)
+    return ring
+
+
+def _emitter(photonic: bool):
+    return specialise(_emit_all_py, dict(PHOTONIC=bool(photonic)),
+                      bind=dict(_emit=cpu._emit_photonic if photonic else cpu._emit_plain))
+
+
+def partition_ranks(network, n_ranks: int, partition="round_robin") -> np.ndarray:
+    """The rank of every global neuron id (populations in order, as in :func:`soen.compile`).
+
+    ``"round_robin"``: id mod P (spreads every population over all ranks, balancing work);
+    ``"blocks"``: consecutive ids of each population split into P nearly equal blocks (fewer senders
+    per rank when connectivity is local); or an array of one rank per neuron."""
+    n = sum(p.n for p in network.populations.values())
+    if isinstance(partition, str):
+        if partition == "round_robin":
+            return np.arange(n, dtype=np.int64) % n_ranks
+        if partition == "blocks":
+            parts = [(np.arange(p.n, dtype=np.int64) * n_ranks) // max(p.n, 1) for p in network.populations.values()]
+            return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        raise ValueError(f"partition must be one of {PARTITIONS} or an array of ranks, got {partition!r}")
+    a = np.asarray(partition)
+    if a.shape != (n,) or (a.size and (a.dtype == bool or not np.issubdtype(a.dtype, np.integer))):
+        raise ValueError(f"partition as an array must hold one integer rank per neuron (shape ({n},)), got "
+                         f"shape {a.shape} and dtype {a.dtype}")
+    if a.size and (a.min() < 0 or a.max() >= n_ranks):
+        raise ValueError(f"partition: ranks must lie in 0..{n_ranks - 1} (the size of the communicator), got "
+                         f"{int(a.min())}..{int(a.max())}")
+    return a.astype(np.int64)
+
+
+def min_event_delay_steps(c) -> int | None:
+    """The smallest delay (steps) that an event of a neuron spike can have in compiled part ``c``: the
+    nominal delay, shortened by the most negative jitter the generator can draw (|z| ≤ :data:`Z_MAX`),
+    clamped at 0 as the kernel does (emission times only add). None without neuron→neuron connections."""
+    st, p = c.structure, c.params
+    n_glob = int(c.meta.get("n_neurons_total", c.meta["n_neurons"]))
+    e_end = int(st["out_ptr"][n_glob])  # the CSR is ordered by sender: neurons first
+    if e_end == 0:
+        return None
+    d = np.asarray(st["out_delay"][:e_end], dtype=np.int64)
+    if "out_mu" in p:
+        jit = np.asarray(p["out_jitter_ns"][:e_end]) / c.dt_ns
+        real = np.asarray(p["out_mu"][:e_end]) < 1e300  # ideal links keep the nominal delay
+        d = np.where(real, d + np.floor(-Z_MAX * jit + 0.5).astype(np.int64), d)
+    return int(max(0, d.min()))
+
+
+def _global_dend_offset(network) -> np.ndarray:
+    per = np.concatenate([np.full(p.n, p.neuron.n_dendrites + 1, dtype=np.int64)
+                          for p in network.populations.values()])
+    return np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
+
+
+class _Opts:
+    """What :class:`SoenRun` reads of an engine."""
+
+    def __init__(self, threads, integrator):
+        self.threads, self.integrator = threads, integrator
+
+
+class _Part:
+    """One rank's share: its compiled part, its run, and the collective operations (every rank calls
+    them in the same order: rank 0 from the driver, the others from :func:`_follow`)."""
+
+    def __init__(self, engine, comm, c, network, rank_of, epoch_steps, gdo, shell):
+        self.engine, self.comm, self.c, self.rank_of = engine, comm, c, rank_of
+        self.rank, self.size = comm.Get_rank(), comm.Get_size()
+        self.D = epoch_steps
+        self.gdo = gdo  # global dendrite offsets (every neuron of the network)
+        self.shell = shell
+        self.owned = np.asarray(c.meta.get("owned", np.arange(c.n_neurons, dtype=np.int64)), dtype=np.int64)
+        self.n_glob = int(rank_of.size)
+        self.spikes_in = spike_steps(c.inputs, c.dt_ns)
+        self.run = None
+        # exchange state: local spikes stamped since the last epoch end (global ids)
+        self.pend_step = np.empty(0, dtype=np.int64)
+        self.pend_id = np.empty(0, dtype=np.int64)
+        self.n_seen = 0  # spikes of the kernel buffer already moved to the pending list
+        self.failed = None  # (global dendrite, step) of a non-finite state on this rank
+        self.error = None  # the same, of any rank (known to every rank)
+        self.stop_step = None
+        self.n_exchanges = 0
+        self.n_exchanged = 0
+        self.t_exchange_s = 0.0
+
+    # ---- set-up ----------------------------------------------------------------------------
+    def prepare(self, rec_idx, rec_rows):
+        c = self.c
+        gneu = np.searchsorted(self.gdo, rec_idx, side="right") - 1  # global neuron of every recorded element
+        mine = self.rank_of[gneu] == self.rank if rec_idx.size else np.zeros(0, dtype=bool)
+        loc_neu = np.searchsorted(self.owned, gneu[mine])
+        loc_idx = c.structure["dend_offset"][loc_neu] + (rec_idx[mine] - self.gdo[gneu[mine]])
+        self.rec_owner = self.rank_of[gneu] if rec_idx.size else np.zeros(0, dtype=np.int64)
+        eng = self.engine
+        run = SoenRun(_Opts(eng.threads, eng.integrator), c, loc_idx, rec_rows)
+        nd = c.meta["n_dendrites"]
+        run.parallel = eng.threads > 1 and nd >= eng.parallel_min_dendrites
+        run.kernel = cpu.get_kernel(run.parallel, heun=INTEGRATORS[eng.integrator] != 0, noisy=run.noise.size > 0,
+                                    photonic=run.photonic, poisson=run.pch[0].size > 0, defer=True)
+        self.emit = _emitter(run.photonic)
+        self.run = run
+        # Numba's disk cache: rank 0 compiles (or loads) first, the others then load what it wrote
+        if self.rank == 0:
+            self._warm()
+        self.comm.Barrier()
+        if self.rank != 0:
+            self._warm()
+
+    def _warm(self):
+        e = np.empty(0, dtype=np.int64)
+        self._kernel(0, 0, e, e, e, e, 0)
+        self._emit(e, e)
+
+    # ---- stepping --------------------------------------------------------------------------
+    def _kernel(self, n0, n1, src_step, src_node, dk_step, dk_syn, rec_every):
+        r = self.run
+        c, p, st, a = r.c, r.c.params, r.c.structure, r.arrays
+        r.src_pos[:] = 0
+        node, key, lam, start = r.pch
+        a["ring"], r.spk_step, r.spk_id = r.kernel(
+            n0, n1, c.dt_ns, float(c.meta["h_tau"]), c.seed,
+            r.d_hb, r.d_ahb, p["d_bias"], p["d_offset"], st["cp_ptr"], st["cp_src"], p["cp_J"], st["ch_ptr"],
+            r.ch_dr, r.ch_df,
+            st["sy_ch"], p["sy_w"], st["sy_type"], p["st_A"], p["st_ths_ns"], r.st_e, p["st_tf_ns"], p["st_dead_ns"],
+            r.st_hs,
+            st["out_ptr"], st["out_delay"], r.out_mu, r.out_jit, r.out_key, r.em_tau, src_step, src_node,
+            dk_step, dk_syn,
+            node, key, lam, start, r.pch_tab, r.pch_pre, *r.tab,
+            st["nr_soma"], st["nr_ref_syn"], p["nr_thresh"], st["nr_ref_steps"],
+            r.noise, st["d_key"],
+            r.kernel_tab,
+            a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
+            a["sy_last"], a["sy_phi_end"], a["ring"], a["ring_n"], a["ref_until"],
+            a["node_count"], r.src_pos, a["fluxons"], r.fired,
+            r.spk_step, r.spk_id, r.rec_idx, rec_every, r.rec_s, r.rec_phi, r.counters,
+        )
+        if r.counters[5] and self.failed is None:
+            d = int(r.counters[6])
+            ln = int(c.structure["d_neuron"][d]) if c.structure["d_neuron"].size else 0
+            g = int(self.gdo[self.owned[ln]]) + d - int(c.structure["dend_offset"][ln])
+            self.failed = (g, int(r.counters[7]))
+
+    def _emit(self, steps, ids):
+        r = self.run
+        a = r.arrays
+        a["ring"] = self.emit(steps, ids, a["ring"], a["ring_n"], r.c.structure["out_ptr"], r.c.structure["out_delay"],
+                              r.out_mu, r.out_jit, r.out_key, r.em_tau, r.c.seed, a["node_count"], r.counters)
+
+    def _collect(self):
+        """Move the kernel's new spikes into the pending list (global ids)."""
+        r = self.run
+        n = int(r.counters[2])
+        if self.D is None:  # no neuron→neuron connections: nothing to exchange
+            self.n_seen = n
+        elif n > self.n_seen:
+            self.pend_step = np.concatenate([self.pend_step, r.spk_step[self.n_seen:n]])
+            self.pend_id = np.concatenate([self.pend_id, self.owned[r.spk_id[self.n_seen:n]]])
+            self.n_seen = n
+
+    def _exchange(self, emit: bool):
+        """Allgather (header, then spikes); with ``emit`` push every rank's spikes into the ring."""
+        from mpi4py import MPI as _M
+        import time
+
+        t0 = time.perf_counter()
+        comm = self.comm
+        f = self.failed
+        head = np.array([self.pend_step.size if emit else 0, 1 if f else 0, f[1] if f else 0, f[0] if f else 0],
+                        dtype=np.int64)
+        heads = np.empty((self.size, 4), dtype=np.int64)
+        comm.Allgather([head, _M.INT64_T], [heads, _M.INT64_T])
+        bad = np.flatnonzero(heads[:, 1])
+        if bad.size:
+            k = bad[np.argmin(heads[bad, 2])]
+            self.error = (int(heads[k, 3]), int(heads[k, 2]))
+        if emit:
+            counts = 2 * heads[:, 0]
+            total = int(counts.sum())
+            if total:
+                send = np.empty(2 * self.pend_step.size, dtype=np.int64)
+                send[0::2] = self.pend_step
+                send[1::2] = self.pend_id
+                recv = np.empty(total, dtype=np.int64)
+                displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
+                comm.Allgatherv([send, _M.INT64_T], [recv, (counts, displs), _M.INT64_T])
+                steps, ids = recv[0::2], recv[1::2]
+                o = np.lexsort((ids, steps))
+                if self.error is None:
+                    self._emit(np.ascontiguousarray(steps[o]), np.ascontiguousarray(ids[o]))
+                self.n_exchanged += total // 2
+            self.pend_step = np.empty(0, dtype=np.int64)
+            self.pend_id = np.empty(0, dtype=np.int64)
+            self.n_exchanges += 1
+        self.t_exchange_s += time.perf_counter() - t0
+
+    def advance(self, n0, n1, src_step, src_node, rec_every) -> int:
+        from soen.engine._inputs import dark_events
+
+        r, c = self.run, self.c
+        if n1 <= n0:
+            return n0
+        if self.error is not None:
+            return self.error[1]
+        if r.photonic and r.dark_hz > 0:
+            dk_step, dk_syn = dark_events(r.syn_keys, r.dark_hz, c.dt_ns, c.seed, n0, n1)
+        else:
+            dk_step = dk_syn = np.empty(0, dtype=np.int64)
+        D = self.D
+        n = n0
+        while n < n1:
+            b = (n // D + 1) * D if D is not None else n1
+            e = min(b, n1)
+            if self.failed is None:
+                i0, i1 = np.searchsorted(src_step, [n, e])
+                j0, j1 = np.searchsorted(dk_step, [n, e])
+                self._kernel(n, e, src_step[i0:i1], src_node[i0:i1], dk_step[j0:j1], dk_syn[j0:j1], rec_every)
+                self._collect()
+            if e == b and D is not None:
+                self._exchange(emit=True)
+            elif e == n1:
+                self._exchange(emit=False)  # (the errors of the chunk only)
+            if self.error is not None:
+                self.stop_step = self.error[1]
+                return self.error[1]
+            n = e
+        return n1
+
+    # ---- gathering on rank 0 -----------------------------------------------------------------
+    def _gatherv(self, arr, dtype):
+        """Concatenate 1-D ``arr`` of every rank on rank 0 (rank order); (array, counts) there, else None."""
+        from mpi4py import MPI as _M
+
+        comm = self.comm
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        n = np.array([arr.size], dtype=np.int64)
+        counts = np.empty(self.size, dtype=np.int64) if self.rank == 0 else None
+        comm.Gather([n, _M.INT64_T], [counts, _M.INT64_T] if self.rank == 0 else None, root=0)
+        mt = _M.INT64_T if dtype == np.int64 else _M.DOUBLE
+        if self.rank == 0:
+            out = np.empty(int(counts.sum()), dtype=dtype)
+            displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            comm.Gatherv([arr, mt], [out, (counts, displs), mt], root=0)
+            return out, counts
+        comm.Gatherv([arr, mt], None, root=0)
+        return None
+
+    def read(self):
+        r = self.run
+        n_spk, n_rec = int(r.counters[2]), int(r.counters[8])
+        steps, ids = r.spk_step[:n_spk], self.owned[r.spk_id[:n_spk]]
+        if self.stop_step is not None:
+            keep = steps <= self.stop_step
+            steps, ids = steps[keep], ids[keep]
+        r.totals[2] += n_spk
+        r.totals[8] += n_rec
+        r.counters[2] = 0
+        r.counters[8] = 0
+        self.n_seen = 0
+        gs = self._gatherv(steps, np.int64)
+        gi = self._gatherv(ids, np.int64)
+        k = r.rec_idx.size
+        gsv = self._gatherv(r.rec_s[:n_rec].reshape(-1), np.float64)
+        gph = self._gatherv(r.rec_phi[:n_rec].reshape(-1), np.float64)
+        if self.rank != 0:
+            return None
+        o = np.lexsort((gi[0], gs[0]))
+        n_all = self.rec_owner.size
+        rs = np.zeros((n_rec, n_all))
+        rp = np.zeros((n_rec, n_all))
+        if n_all:
+            pos = 0
+            for q in range(self.size):
+                cols = np.flatnonzero(self.rec_owner == q)
+                cnt = int(gsv[1][q])
+                if cols.size and n_rec:
+                    rs[:, cols] = gsv[0][pos:pos + cnt].reshape(n_rec, cols.size)
+                    rp[:, cols] = gph[0][pos:pos + cnt].reshape(n_rec, cols.size)
+                pos += cnt
+        del k
+        return gs[0][o], gi[0][o], rs, rp
+
+    def ref_until(self):
+        g = self._gatherv(self.run.arrays["ref_until"], np.int64)
+        if g is None:
+            return None
+        out = np.empty(self.n_glob, dtype=np.int64)
+        out[np.argsort(self.rank_of, kind="stable")] = g[0]  # rank-major, ids ascending within a rank
+        return out
+
+    def fluxons(self):
+        g = self._gatherv(self.run.fluxons(), np.float64)
+        if g is None:
+            return None
+        order = np.argsort(self.rank_of, kind="stable")  # neurons rank-major, as the gathered dendrites
+        per = np.diff(self.gdo)[order]
+        starts = self.gdo[order]
+        idx = np.repeat(starts - np.concatenate([[0], np.cumsum(per)[:-1]]), per) + np.arange(per.sum())
+        out = np.empty(int(self.gdo[-1]))
+        out[idx] = g[0]
+        return out
+
+    def totals(self):
+        r = self.run
+        g = self._gatherv(r.totals + r.counters, np.int64)
+        return None if g is None else g[0].reshape(self.size, -1)
+
+    def state(self):
+        st = {k: np.asarray(v) for k, v in self.run.state().items()}
+        st["_pend_step"], st["_pend_id"] = self.pend_step, self.pend_id
+        every = self.comm.gather(st, root=0)  # (checkpoints only: pickled)
+        if self.rank != 0:
+            return None
+        out = {"_mpi_size": np.array(self.size)}
+        for q, d in enumerate(every):
+            out.update({f"r{q}.{k}": v for k, v in d.items()})
+        return out
+
+    def load_state(self, z):
+        parts = None
+        if self.rank == 0:
+            size = int(np.asarray(z["_mpi_size"])) if "_mpi_size" in z else -1
+            if size != self.size:
+                parts = [f"resume: the checkpoint was written by {size} MPI ranks, this run has {self.size}"] * self.size
+            else:
+                parts = [{k[len(f"r{q}."):]: np.asarray(z[k]) for k in z if k.startswith(f"r{q}.")}
+                         for q in range(self.size)]
+        mine = self.comm.scatter(parts, root=0)  # (checkpoints only: pickled)
+        if isinstance(mine, str):  # every rank leaves the collective first; rank 0 raises
+            if self.rank == 0:
+                raise ValueError(mine)
+            return
+        self.run.load_state(mine)
+        self.pend_step = np.asarray(mine["_pend_step"], dtype=np.int64).copy()
+        self.pend_id = np.asarray(mine["_pend_id"], dtype=np.int64).copy()
+        self.n_seen = 0
+
+
+def _command(comm, code, a=0, b=0, c=0):
+    from mpi4py import MPI as _M
+
+    buf = np.array([code, a, b, c], dtype=np.int64)
+    comm.Bcast([buf, _M.INT64_T], root=0)
+    return buf
+
+
+def _follow(part: _Part) -> int:
+    """The loop of ranks ≠ 0: execute rank 0's commands until it stops. Returns the stop flag."""
+    from mpi4py import MPI as _M
+
+    comm = part.comm
+    c = part.c
+    while True:
+        cmd = _command(comm, 0)
+        code = int(cmd[0])
+        if code == _PREPARE:
+            rec = np.empty(int(cmd[2]), dtype=np.int64)
+            comm.Bcast([rec, _M.INT64_T], root=0)
+            part.prepare(rec, int(cmd[1]))
+        elif code == _ADVANCE:
+            n0, n1 = int(cmd[1]), int(cmd[2])
+            ev = explicit_events(c.inputs, c.dt_ns, n0, n1, part.spikes_in)
+            part.advance(n0, n1, ev[0], ev[1], int(cmd[3]))
+        elif code == _READ:
+            part.read()
+        elif code == _REF:
+            part.ref_until()
+        elif code == _FLUX:
+            part.fluxons()
+        elif code == _COUNTS:
+            part.totals()
+        elif code == _STATE:
+            part.state()
+        elif code == _LOAD:
+            part.load_state(None)
+        elif code == _STOP:
+            return int(cmd[1])
+        else:
+            raise RuntimeError(f"MPI engine: unknown command {code} from rank 0")
+
+
+class _Rank0Run:
+    """The run object the driver sees on rank 0: every call is a collective of all ranks."""
+
+    def __init__(self, part: _Part):
+        self.part = part
+        self.c = part.shell
+        self.parallel = part.run.parallel
+        self.integrator = part.engine.integrator
+
+    def _cmd(self, code, a=0, b=0, c=0):
+        _command(self.part.comm, code, a, b, c)
+
+    def advance(self, n0, n1, src_step, src_node, rec_every):
+        self._cmd(_ADVANCE, n0, n1, rec_every)
+        return self.part.advance(n0, n1, src_step, src_node, rec_every)
+
+    def read(self):
+        self._cmd(_READ)
+        return self.part.read()
+
+    def error(self):
+        return self.part.error
+
+    def describe_element(self, d: int) -> str:
+        m = self.c.meta
+        gdo = self.part.gdo
+        nid = int(np.searchsorted(gdo, d, side="right") - 1)
+        pop = max((k for k, o in m["pop_offset"].items() if o <= nid), key=lambda k: m["pop_offset"][k])
+        names = m["dend_names"][pop]
+        local = d - int(gdo[nid])
+        dname = names[local] if local < len(names) else "refractory"
+        return f"dendrite {d} ({pop}[{nid - m['pop_offset'][pop]}].{dname})"
+
+    @property
+    def arrays(self):
+        self._cmd(_REF)
+        return {"ref_until": self.part.ref_until()}
+
+    def counts(self, n_spikes: int, n_pending_drives: int) -> dict:
+        self._cmd(_COUNTS)
+        t = self.part.totals()
+        s = t.sum(axis=0)
+        drives = n_spikes - n_pending_drives
+        return dict(events=int(s[0]) - drives, refractory_drives=drives, dead_time_drops=int(s[1]),
+                    spikes=n_spikes, lost=int(s[3]), photons_detected=int(s[4]), dark_counts=int(s[9]),
+                    input_spikes=int(t[0, 10]))  # every rank draws and counts every input spike
+
+    def input_counts(self) -> np.ndarray:
+        return self.part.run.arrays["node_count"][self.part.n_glob:].copy()
+
+    def fluxons(self) -> np.ndarray:
+        self._cmd(_FLUX)
+        return self.part.fluxons()
+
+    def state(self) -> dict:
+        self._cmd(_STATE)
+        return self.part.state()
+
+    def load_state(self, z) -> None:
+        self._cmd(_LOAD)
+        self.part.load_state(z)
+
+
+class MPI:
+    """SOEN networks on several MPI processes (ranks), each stepping its share of the neurons with the
+    CPU kernel; spikes are exchanged once per epoch of D = (shortest neuron→neuron delay in steps) + 1.
+    Spikes and traces are identical for any number of ranks and threads (see :mod:`soen.engine._mpi`).
+
+    Run the same script on every rank (``mpiexec -n 4 python3 script.py``, or ``srun``) and call
+    :meth:`simulate` there; it returns the :class:`~soen.Result` on rank 0 and None on the others.
+    Needs the optional extra ``soen[mpi]`` (mpi4py).
+
+    Parameters
+    ----------
+    threads : Numba threads per rank (default 1); ranks × threads above a node's cores warns.
+    partition : ``"round_robin"`` (global neuron id mod P), ``"blocks"`` (consecutive ids of each
+        population), or an array with the rank of every neuron.
+    integrator : ``"euler"`` or ``"heun"``, as :class:`soen.engines.CPU`.
+    comm : an mpi4py communicator (default ``MPI.COMM_WORLD``).
+    parallel_min_dendrites : a rank with at least this many dendrites uses the threaded kernel when
+        ``threads > 1`` (default 4096, as the CPU engine).
+    """
+
+    kind = "soen"
+
+    def __init__(self, threads: int = 1, partition="round_robin", integrator: str = "euler", comm=None,
+                 parallel_min_dendrites: int = 4096):
+        try:
+            from mpi4py import MPI as _M
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("soen.engines.MPI needs mpi4py: pip install 'soen[mpi]' (mpi4py and an MPI "
+                              "library such as the mpich wheel)") from exc
+        from ._validate import check_threads
+
+        if threads is None:
+            raise ValueError("threads must be an integer >= 1 for the MPI engine (threads per rank), got None")
+        self.threads = check_threads(threads)
+        if integrator not in INTEGRATORS:
+            raise ValueError(f"integrator must be one of {sorted(INTEGRATORS)}, got {integrator!r}")
+        if isinstance(partition, str) and partition not in PARTITIONS:
+            raise ValueError(f"partition must be one of {PARTITIONS} or an array of ranks, got {partition!r}")
+        if isinstance(parallel_min_dendrites, bool) or not isinstance(parallel_min_dendrites, (int, np.integer)) \
+                or parallel_min_dendrites < 0:
+            raise ValueError(f"parallel_min_dendrites must be an integer >= 0, got {parallel_min_dendrites!r}")
+        self.integrator = integrator
+        self.partition = partition
+        self.parallel_min_dendrites = int(parallel_min_dendrites)
+        self.comm = _M.COMM_WORLD if comm is None else comm
+        self.stats: dict = {}
+
+    @property
+    def rank(self) -> int:
+        return self.comm.Get_rank()
+
+    @property
+    def size(self) -> int:
+        return self.comm.Get_size()
+
+    def describe(self, compiled=None) -> str:
+        """The options that change results: the integrator and the number of ranks with the partition
+        (a checkpoint holds one state per rank). Threads do not."""
+        part = self.partition if isinstance(self.partition, str) else "array"
+        return f"mpi-soen|{self.integrator}|ranks={self.size}|{part}"
+
+    def __repr__(self) -> str:
+        return (f"MPI(threads={self.threads}, partition={self.partition!r}, integrator={self.integrator!r}, "
+                f"ranks={self.size})")
+
+    def prepare(self, compiled, rec_idx, rec_rows: int):
+        if not isinstance(compiled, Compiled) or "mpi_shell" not in compiled.meta:
+            raise ValueError("soen.engines.MPI runs a network that every rank compiles in part: call "
+                             "soen.engines.MPI(...).simulate(network, duration_ns, ...) on every rank "
+                             "(mpiexec -n P python3 script.py), not soen.simulate(..., engine=MPI())")
+        part = compiled.meta["mpi_shell"]
+        _command(self.comm, _PREPARE, int(rec_rows), int(np.asarray(rec_idx).size))
+        from mpi4py import MPI as _M
+
+        rec = np.ascontiguousarray(rec_idx, dtype=np.int64)
+        self.comm.Bcast([rec, _M.INT64_T], root=0)
+        part.prepare(rec, int(rec_rows))
+        return _Rank0Run(part)
+
+    # ---- building ----------------------------------------------------------------------------
+    def compile(self, network, *, dt_ns: float = 0.1, seed: int = 0, table=None, hardware=None, layout=None):
+        """This rank's part of ``network`` (a :class:`~soen.Compiled` holding the neurons the partition
+        gives it and the connections onto them; ``meta["owned"]`` their global ids)."""
+        from soen.model.network import Network
+
+        from ._validate import check_dt_ns, check_seed
+        from .compile import compile_soen
+        from .ir import _is_point
+
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
+        if not network.populations:
+            raise ValueError("network has no populations: add one with Network.add_population")
+        if _is_point(network):
+            raise ValueError("soen.engines.MPI runs SOEN networks; this one holds point models (soen.models): "
+                             "use soen.engines.CPU")
+        dt_ns = check_dt_ns(dt_ns)
+        seed = check_seed(seed)
+        rank_of = partition_ranks(network, self.size, self.partition)
+        owned = np.flatnonzero(rank_of == self.rank).astype(np.int64)
+        if layout is not None and self.size > 1:
+            raise ValueError("layout= is not supported by soen.engines.MPI with more than one rank yet: the "
+                             "layout's crossing estimates depend on every connection at once; leave layout out "
+                             "or run on soen.engines.CPU")
+
+        def sender_totals(local):  # (a collective: every rank compiles with the same hardware)
+            from mpi4py import MPI as _M
+
+            out = np.empty_like(local)
+            self.comm.Allreduce([local, _M.INT64_T], [out, _M.INT64_T], op=_M.SUM)
+            return out
+
+        return compile_soen(network, dt_ns=dt_ns, seed=seed, table=table, hardware=hardware, layout=layout,
+                            owned=owned, sender_totals=sender_totals), rank_of
+
+    def _check_cores(self):
+        from mpi4py import MPI as _M
+
+        node = self.comm.Split_type(_M.COMM_TYPE_SHARED)
+        try:
+            local = node.Get_size()
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+            if node.Get_rank() == 0 and local * self.threads > cores:
+                warnings.warn(f"{local} ranks × {self.threads} threads on this node exceed its {cores} cores: "
+                              f"the ranks will compete for them (use fewer ranks or threads)",
+                              OversubscriptionWarning, stacklevel=3)
+        finally:
+            node.Free()
+
+    def simulate(self, network, duration_ns: float, *, dt_ns: float = 0.1, seed: int = 0, record=None,
+                 record_every_ns=None, progress=None, table=None, hardware=None, layout=None, output=None,
+                 checkpoint=None, resume=None, keep_in_memory=None):
+        """Simulate ``network`` on all ranks of the communicator; the arguments are those of
+        :func:`soen.simulate`. Call it on every rank with the same arguments. Returns the
+        :class:`~soen.Result` on rank 0 (spikes, traces, counts of the whole network; ``output=`` and
+        ``checkpoint=`` are written by rank 0, a checkpoint holding the state of every rank) and None
+        on the other ranks. ``self.stats`` holds the epoch length and exchange figures of the rank."""
+        import time
+
+        import numba
+
+        from . import driver
+
+        t0 = time.perf_counter()
+        comm = self.comm
+        self._check_cores()
+        # every rank builds its part; a failure anywhere stops every rank
+        err = None
+        try:
+            c, rank_of = self.compile(network, dt_ns=dt_ns, seed=seed, table=table, hardware=hardware,
+                                      layout=layout)
+            d_min = min_event_delay_steps(c)
+        except Exception as exc:  # noqa: BLE001 - re-raised below, on every rank
+            err = exc
+            d_min = None
+        flags = comm.allgather(err is not None)  # (set-up only: small pickled objects)
+        if err is not None:
+            raise err
+        if any(flags):
+            raise RuntimeError(f"MPI engine: compiling the network failed on rank(s) "
+                               f"{[q for q, f in enumerate(flags) if f]}; see their error")
+        mins = [x for x in comm.allgather(d_min) if x is not None]
+        epoch = (min(mins) + 1) if mins else None
+        gdo = _global_dend_offset(network)
+        sizes = comm.allgather((c.meta["n_dendrites"], c.meta["n_synapses"], c.meta["n_connections"],
+                                c.fingerprint()))
+        shell = None
+        if self.rank == 0:
+            shell = self._shell(c, network, gdo, sizes, rank_of, dt_ns)
+        part = _Part(self, comm, c, network, rank_of, epoch, gdo, shell)
+        self.stats = dict(epoch_steps=epoch, ranks=self.size, neurons=int(part.owned.size),
+                          dendrites=int(c.meta["n_dendrites"]), connections=int(c.meta["n_connections"]))
+        old = numba.get_num_threads()
+        numba.set_num_threads(self.threads)
+        try:
+            if self.rank != 0:
+                main = threading.current_thread() is threading.main_thread()
+                old_sig = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # rank 0 decides
+                try:
+                    flag = _follow(part)
+                except BaseException:  # a rank that cannot follow would leave the others waiting
+                    import traceback
+
+                    traceback.print_exc()
+                    comm.Abort(1)
+                    raise
+                finally:
+                    if old_sig is not None:
+                        signal.signal(signal.SIGINT, old_sig)
+                self._stats(part)
+                if flag:
+                    raise RuntimeError("MPI engine: the run failed on rank 0; see its error")
+                return None
+            shell_meta = dict(shell.meta)
+            shell_meta["mpi_shell"] = part
+            sh = Compiled("soen", shell.dt_ns, shell.seed, dict(shell.params), dict(shell.structure), shell.inputs,
+                          shell_meta)
+            part.shell = sh
+            ok = False
+            try:
+                res = driver.run(sh, duration_ns, self, record=record, record_every_ns=record_every_ns,
+                                 progress=progress, output=output, checkpoint=checkpoint, resume=resume,
+                                 network=network, keep_in_memory=keep_in_memory, threads=self.threads,
+                                 t_compile=time.perf_counter() - t0)
+                ok = True
+            finally:
+                _command(comm, _STOP, 0 if ok else 1)
+            self._stats(part)
+            return res
+        finally:
+            numba.set_num_threads(old)
+
+    def _stats(self, part):
+        self.stats.update(exchanges=part.n_exchanges, spikes_exchanged=part.n_exchanged,
+                          exchange_s=part.t_exchange_s)
+
+    def _shell(self, c, network, gdo, sizes, rank_of, dt_ns):
+        """What the driver sees on rank 0: the whole network's sizes, names and global dendrite
+        numbering (for record=), and the fingerprints of every part (for checkpoints)."""
+        m = dict(c.meta)
+        m.pop("owned", None)
+        n_glob = int(rank_of.size)
+        n_dend = sum(s[0] for s in sizes)
+        n_conn = sum(s[2] for s in sizes)
+        m.update(n_neurons=n_glob, n_dendrites=int(n_dend), n_connections=int(n_conn),
+                 n_synapses=int(n_conn + n_glob))
+        m.pop("n_neurons_total", None)
+        ref = np.concatenate([np.full(p.n, int(round(p.neuron.soma.refractory_ns / dt_ns)), dtype=np.int64)
+                              for p in network.populations.values()])
+        structure = dict(dend_offset=gdo, nr_ref_steps=ref, ranks=rank_of,
+                         parts="|".join(s[3] for s in sizes))
+        return Compiled("soen", c.dt_ns, c.seed, {}, structure, c.inputs, m)
