@@ -18,8 +18,9 @@ postsynaptic trace y_i, both decaying exponentially (τ+, τ−) and bumped at s
 * weights are clipped to [w_min, w_max] after every update (hard bounds).
 
 A single pair with Δt = t_post − t_pre,arrival therefore changes the weight by A+·e^(−Δt/τ+) for
-Δt > 0 and by −A−·e^(Δt/τ−) for Δt ≤ 0 (a post spike in the step the pre spike arrives counts as
-"post before pre"). Song, Miller & Abbott 2000, Nat. Neurosci. 3:919, doi:10.1038/78829 (additive,
+Δt ≥ 0 and by −A−·e^(Δt/τ−) for Δt < 0. A pre arrival and a post spike at the same time step count as
+"pre before post" (Brian2's order within a step: ``on_pre``, then ``on_post``): the rule of a post spike
+stamped t_n runs after the arrivals of step n. Song, Miller & Abbott 2000, Nat. Neurosci. 3:919, doi:10.1038/78829 (additive,
 bounded); the trace formulation and the all-to-all / nearest-spike pairings follow Morrison,
 Diesmann & Gerstner 2008, Biol. Cybern. 98:459, doi:10.1007/s00422-008-0233-1; the multiplicative
 (soft-bound) form van Rossum, Bi & Turrigiano 2000, J. Neurosci. 20:8812.

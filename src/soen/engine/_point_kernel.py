@@ -413,6 +413,8 @@ def _run_py(
     syl,
     syn_key,
     pc,
+    pl_ids,
+    pl_n,
 ):
     """Steps n0..n1-1 (``in_count``: input spikes per input node, accumulated). counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
     [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done), [7] trace
@@ -514,6 +516,11 @@ def _run_py(
                                 n_ev += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                 counters[1] += n_ev
                 counters[5] += n_in
+        if PLASTIC:  # spikes stamped t_n: after the arrivals of step n (Brian2's order: on_pre, then on_post)
+            for q in range(pl_n[0]):
+                post_spike(pl_ids[q], n, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
+                           pc)
+            pl_n[0] = 0
         # populations in phase order
         for q in range(pop_order.shape[0]):
             pi = pop_order[q]
@@ -569,8 +576,9 @@ def _run_py(
                                                      ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed,
                                                      syn_key, pc)
                         counters[1] += m_
-                        post_spike(i, n + 1, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
-                                   syn_key, pc)
+                        q_ = pl_n[0]  # its plasticity runs at step n + 1, after that step's arrivals
+                        pl_ids[q_] = i
+                        pl_n[0] = q_ + 1
                     elif EVENTS:
                         m_, ev_e, ev_k = _send_ev(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
                                                   ev_k, ev_n)

@@ -231,7 +231,7 @@ class PointRun:
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
     STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk", "ev_e", "ev_k", "ev_n")
-    PLASTIC_STATE = ("w", "sx", "sxl", "sy", "syl", "pc")
+    PLASTIC_STATE = ("w", "sx", "sxl", "sy", "syl", "pc", "pl_ids", "pl_n")
 
     def __init__(self, engine, c: Compiled, rec_idx: np.ndarray, rec_rows: int):
         from soen.engine import _point_kernel as K
@@ -270,7 +270,8 @@ class PointRun:
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
             self.arrays.update(w=np.array(p["out_w"], dtype=np.float64), sx=np.zeros(n_syn),
                                sxl=np.full(n_syn, -1, dtype=np.int64), sy=np.zeros((n_rules, n)),
-                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5, dtype=np.int64))
+                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5, dtype=np.int64),
+                               pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
             self.pl = (st["rule_of"], p["plastic_rules"], st["syn_key"])
             if engine.delivery != "events":  # plasticity reads weights at arrival: the event ring
                 a = self.arrays
@@ -278,7 +279,8 @@ class PointRun:
                 a["ev_k"] = np.zeros((n_ring, 64))
         else:
             z = np.zeros(0, dtype=np.int64)
-            self.arrays.update(sx=np.zeros(0), sxl=z, sy=np.zeros((0, 0)), syl=z, pc=np.zeros(5, dtype=np.int64))
+            self.arrays.update(sx=np.zeros(0), sxl=z, sy=np.zeros((0, 0)), syl=z, pc=np.zeros(5, dtype=np.int64),
+                               pl_ids=z, pl_n=np.zeros(1, dtype=np.int64))
             self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z)
         self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
                                       events=any(s.kind != "poisson" for s in c.inputs),
@@ -300,7 +302,7 @@ class PointRun:
                 self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
                 a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
                 c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
-                self.pl[2], a["pc"],
+                self.pl[2], a["pc"], a["pl_ids"], a["pl_n"],
             )
             if self.counters[2]:
                 self._err = (int(self.counters[3]), int(self.counters[4]))
