@@ -137,7 +137,8 @@ def wall_plug_power_W(chip_power_W: float, chain: CoolingChain | None = None) ->
 class Ledger:
     """Energy and power of a run (all energies in J, powers in W, areas in cm²).
 
-    ``energy_by_component_J`` holds light, transmitter, spd, fluxon, static (bias), heat_leak.
+    ``energy_by_component_J`` holds light, plasticity (update photons), transmitter, spd, fluxon,
+    static (bias), heat_leak.
     ``energy_per_spike_J`` = (light + transmitter)/spikes; ``energy_per_synapse_event_J`` =
     (spd + fluxon)/synapse events; ``total_energy_per_synapse_event_J`` = everything/synapse events.
     Rates with a zero denominator are reported as NaN (no spikes) or inf (zero power).
@@ -197,6 +198,7 @@ class Ledger:
 
 def energy_ledger(*, n_spikes: float, n_synapse_events: float, n_fluxons: float, duration_ns: float,
                   n_neurons: int, n_synapses: int, n_photons_emitted: float | None = None,
+                  n_update_photons: float = 0.0,
                   hardware: Hardware | None = None, cooling: CoolingChain | None = None,
                   static_power_W: float | None = None, heat_leak_W: float = 0.0,
                   area_um2: float | None = None) -> Ledger:
@@ -210,6 +212,8 @@ def energy_ledger(*, n_spikes: float, n_synapse_events: float, n_fluxons: float,
     duration_ns : simulated time, ns (> 0).
     n_neurons, n_synapses : network size (for static power and area).
     n_photons_emitted : photons produced; default ``n_spikes × hardware.photons_per_spike``.
+    n_update_photons : photons sent to drive plasticity updates (flux-storage synapses: attempts ×
+        photons per update), costed like the spike light.
     hardware : parameters (default registry): η_LED, λ, E_transmitter, E_spd, I_b, static bias, area.
     cooling : cooling chain (default from ``hardware``: one stage at cooling_temperature_K, ε).
     static_power_W : static bias power at 4 K (default n_neurons × static_bias_power_nW_per_neuron).
@@ -222,7 +226,7 @@ def energy_ledger(*, n_spikes: float, n_synapse_events: float, n_fluxons: float,
 
     Notes
     -----
-    E_light = N_photons h ν / η_LED; E_tx = n_spikes E_transmitter; E_spd = n_events ½ L I²;
+    E_light = N_photons h ν / η_LED; E_plasticity = N_update_photons h ν / η_LED; E_tx = n_spikes E_transmitter; E_spd = n_events ½ L I²;
     E_fluxon = n_fluxons I_b Φ0; E_static = P_static × duration; P_4K = E_total / duration (heat leak
     included); P_wall via :func:`wall_plug_power_W` (Shainline et al., Phys. Rev. Applied 7, 034013 (2017)).
     """
@@ -250,6 +254,7 @@ def energy_ledger(*, n_spikes: float, n_synapse_events: float, n_fluxons: float,
 
     comp = {
         "light": nph * hw.photon_energy_J / hw.led_efficiency,
+        "plasticity": _num("n_update_photons", n_update_photons) * hw.photon_energy_J / hw.led_efficiency,
         "transmitter": ns * hw.transmitter_energy_fJ * 1e-15,
         "spd": nev * hw.spd_energy_aJ * 1e-18,
         "fluxon": nfl * hw.fluxon_bias_uA * 1e-6 * PHI0_WB,

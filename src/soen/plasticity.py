@@ -89,7 +89,8 @@ class FluxStorage:
     ``p_minus``·e^(Δt/τ−) (nearest-spike pairing: the trace of the latest spike, in [0, 1]). A step
     happens only when its update photon is detected: with ``photons_per_update`` (mean photons the
     update source sends, Poisson) the detection probability is 1 − e^(−μ), μ = photons_per_update ×
-    the link efficiency when ``hardware=`` is given (else μ = photons_per_update). Levels saturate at
+    μ_link / photons_per_spike when ``hardware=`` is given (the synapse's photonic link: photons
+    detected per photon its source sends, device spread included), else μ = photons_per_update. Levels saturate at
     the ends. Every attempted step costs its photons in the energy ledger (photons × photon energy /
     LED efficiency).
 

@@ -8,11 +8,12 @@ of ``rules`` (:data:`soen.plasticity.RULE_FIELDS`). State of a run:
 * per (rule, neuron): ``y`` (postsynaptic trace at the neuron's last spike); per neuron ``yl`` (the
   step of its last spike, −1: none yet);
 * ``pc`` counters: [0] steps up, [1] steps down, [2] flux-storage update attempts, [3] of which
-  detected, [4] STDP updates.
+  detected, [4] STDP updates, [5 + r] the attempts of rule r.
 
 Traces decay exactly between events (x(t) = x·e^(−(t − t_last)/τ)); nothing is swept per step. The
 photon of a flux-storage step is detected with probability 1 − e^(−μ) (a counter-based uniform keyed
-by the synapse's stable key and the step).
+by the synapse's stable key and the step); μ = the rule's photons per update × ``eta[k]``, the
+efficiency of the synapse's photonic link (1 without ``hardware=``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _clip(w, lo, hi):
 
 
 @nb.njit(cache=True)
-def _flux_step(k, n, up, prob, rr, w, seed, key, pc):
+def _flux_step(k, n, up, prob, r, rr, w, seed, key, eta, pc):
     """Try one level up or down on synapse ``k`` (probability ``prob`` from the timing rule, then the
     update photon's detection)."""
     if prob <= 0.0:
@@ -42,7 +43,8 @@ def _flux_step(k, n, up, prob, rr, w, seed, key, pc):
     if uniform(seed, STREAM_TIMING, key[k], c) >= prob:
         return
     pc[2] += 1
-    mu = rr[10]
+    pc[5 + r] += 1  # attempts of this rule (its photons go to the energy ledger)
+    mu = rr[10] * eta[k]  # photons of the update reaching its detector
     if mu < 1e300 and uniform(seed, STREAM_PHOTON, key[k], c) >= -math.expm1(-mu):
         return
     pc[3] += 1
@@ -56,7 +58,7 @@ def _flux_step(k, n, up, prob, rr, w, seed, key, pc):
 
 
 @nb.njit(cache=True)
-def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, pc):
+def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, eta, pc):
     """A presynaptic spike (``mult`` of them) arrives at synapse ``k`` (onto neuron ``i``) at step ``n``,
     after its effect was delivered with the current weight: depression from the post trace, then the
     pre trace bump."""
@@ -71,7 +73,7 @@ def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, 
     if xl[k] >= 0:
         xv = x[k] * math.exp(-(n - xl[k]) * dt_ns / rr[1])
     if rr[0] == 1.0:  # flux storage: one arrival, one possible step down; nearest-spike traces
-        _flux_step(k, n, False, rr[4] * yv, rr, w, seed, key, pc)
+        _flux_step(k, n, False, rr[4] * yv, r, rr, w, seed, key, eta, pc)
         xv = 1.0
     else:
         for _ in range(mult):
@@ -88,7 +90,7 @@ def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, 
 
 
 @nb.njit(cache=True)
-def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, seed, key, pc):
+def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, seed, key, eta, pc):
     """Neuron ``i`` spikes at step ``m``: potentiation of its plastic incoming synapses from their pre
     traces, then the post trace bump of every rule."""
     for q in range(in_ptr[i], in_ptr[i + 1]):
@@ -99,7 +101,7 @@ def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, see
         rr = rules[r]
         xv = x[k] * math.exp(-(m - xl[k]) * dt_ns / rr[1])
         if rr[0] == 1.0:
-            _flux_step(k, m, True, rr[3] * xv, rr, w, seed, key, pc)
+            _flux_step(k, m, True, rr[3] * xv, r, rr, w, seed, key, eta, pc)
         else:
             wk = w[k]
             if rr[7] != 0.0:
@@ -115,3 +117,54 @@ def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, see
             yv = y[r, i] * math.exp(-(m - yl[i]) * dt_ns / rr[2])
         y[r, i] = 1.0 if rr[8] != 0.0 else yv + 1.0
     yl[i] = m
+
+
+def lower_soen(network, params: dict, structure: dict, meta: dict) -> None:
+    """Add the plasticity of a SOEN network's projections to its compiled parts (in place): one rule row
+    per plastic projection (``params["plastic_rules"]``), the rule of every synapse (``rule_of``, −1:
+    static; the refractory drives are static) and the stable key of every plastic synapse (``syn_key``,
+    hash of projection, pre, post, repeat) for its update draws."""
+    import numpy as np
+
+    from soen.plasticity import rule_row
+
+    from ._connect import connection_keys, name_id
+
+    plastic = [(k, p) for k, p in enumerate(network.projections) if p.plasticity is not None]
+    if not plastic:
+        return
+    names = meta["projections"]
+    n_syn = int(meta["n_synapses"])
+    rule_of = np.full(n_syn, -1, dtype=np.int16)
+    keys = np.zeros(n_syn, dtype=np.int64)
+    ptr = structure["out_ptr"]
+    sender = np.repeat(np.arange(ptr.size - 1, dtype=np.int64), np.diff(ptr))
+    offs = {**meta["pop_offset"], **meta["src_offset"]}
+    rules = []
+    for rid, (k, proj) in enumerate(plastic):
+        idx = np.flatnonzero(structure["conn_proj"] == k)
+        rule_of[idx] = rid
+        rules.append(rule_row(proj.plasticity))
+        pre = sender[idx] - offs[proj.pre]
+        post = structure["conn_post"][idx].astype(np.int64) - meta["pop_offset"][proj.post]
+        keys[idx] = connection_keys(np.full(idx.size, name_id(names[k]), dtype=np.int64), pre, post)
+    params["plastic_rules"] = np.array(rules)
+    structure["rule_of"] = rule_of
+    structure["syn_key"] = keys
+    meta["plastic_projections"] = [names[k] for k, _ in plastic]
+
+
+def snap_levels(w, rule_of, rules):
+    """Weights of flux-storage synapses moved to their nearest level (in place; a flux-storage loop
+    holds a whole number of flux quanta from the start)."""
+    import numpy as np
+
+    for r in range(rules.shape[0]):
+        rr = rules[r]
+        if rr[0] != 1.0:
+            continue
+        idx = np.flatnonzero(rule_of[: w.size] == r)
+        step = (rr[6] - rr[5]) / (rr[9] - 1.0)
+        level = np.clip(np.rint((w[idx] - rr[5]) / step), 0.0, rr[9] - 1.0)
+        w[idx] = rr[5] + level * step
+    return w

@@ -317,7 +317,7 @@ def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
 
 @nb.njit(cache=True)
 def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl,
-                   sy, syl, seed, syn_key, pc):
+                   sy, syl, seed, syn_key, eta, pc):
     """:func:`_deliver_ev` with plasticity: each event is added with the synapse's weight as it is now,
     then the synapse's rule sees the presynaptic arrival (:func:`soen.engine._plastic.pre_event`)."""
     row = slot * ncol
@@ -326,13 +326,13 @@ def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu,
         k = ev_k[slot, q]
         flat[row + out_tgt[e]] += k * out_w[e]
         pre_event(e, n, dt_ns, int(k), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
-                  pc)
+                  eta, pc)
     ev_n[slot] = 0
 
 
 @nb.njit(cache=True)
 def _send_ev_pl(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
-                rule_of, rules, sx, sxl, sy, syl, seed, syn_key, pc):
+                rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc):
     """:func:`_send_ev` with plasticity: a zero-step connection arrives at once and its rule sees it."""
     base = n % L
     for e in range(out_ptr[node], out_ptr[node + 1]):
@@ -340,7 +340,7 @@ def _send_ev_pl(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev
         if d == 0:
             flat[base * ncol + out_tgt[e]] += mult * out_w[e]
             pre_event(e, n, dt_ns, int(mult), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
-                      syn_key, pc)
+                      syn_key, eta, pc)
             continue
         slot = base + d
         if slot >= L:
@@ -412,6 +412,7 @@ def _run_py(
     sy,
     syl,
     syn_key,
+    eta,
     pc,
     pl_ids,
     pl_n,
@@ -432,7 +433,7 @@ def _run_py(
             return ev_e, ev_k
         if PLASTIC:  # events sent in earlier steps reach their targets now; their rules see them
             _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx,
-                           sxl, sy, syl, seed, syn_key, pc)
+                           sxl, sy, syl, seed, syn_key, eta, pc)
         elif EVENTS:  # events sent in earlier steps reach their targets now, with the current weights
             _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n)
         if HAS_REC:
@@ -451,7 +452,7 @@ def _run_py(
                 if PLASTIC:
                     m_, ev_e, ev_k = _send_ev_pl(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
                                                  ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl,
-                                                 seed, syn_key, pc)
+                                                 seed, syn_key, eta, pc)
                     counters[1] += m_
                 elif EVENTS:
                     m_, ev_e, ev_k = _send_ev(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
@@ -475,7 +476,7 @@ def _run_py(
                         if PLASTIC:
                             m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
                                                          flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
-                                                         rules, sx, sxl, sy, syl, seed, syn_key, pc)
+                                                         rules, sx, sxl, sy, syl, seed, syn_key, eta, pc)
                             counters[1] += m_
                         elif EVENTS:
                             m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat,
@@ -500,7 +501,7 @@ def _run_py(
                             if PLASTIC:
                                 m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
                                                              flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
-                                                             rules, sx, sxl, sy, syl, seed, syn_key, pc)
+                                                             rules, sx, sxl, sy, syl, seed, syn_key, eta, pc)
                                 n_ev += m_
                             elif EVENTS:
                                 m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
@@ -519,7 +520,7 @@ def _run_py(
         if PLASTIC:  # spikes stamped t_n: after the arrivals of step n (Brian2's order: on_pre, then on_post)
             for q in range(pl_n[0]):
                 post_spike(pl_ids[q], n, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
-                           pc)
+                           eta, pc)
             pl_n[0] = 0
         # populations in phase order
         for q in range(pop_order.shape[0]):
@@ -574,7 +575,7 @@ def _run_py(
                     if PLASTIC:
                         m_, ev_e, ev_k = _send_ev_pl(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
                                                      ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed,
-                                                     syn_key, pc)
+                                                     syn_key, eta, pc)
                         counters[1] += m_
                         q_ = pl_n[0]  # its plasticity runs at step n + 1, after that step's arrivals
                         pl_ids[q_] = i

@@ -22,6 +22,8 @@ _PARALLEL_MIN_DENDRITES = 4096
 STATE = ("s", "s_new", "k1", "gbuf", "phi", "chC", "chR", "chF", "pend", "sy_last", "sy_phi_end",
          "ring", "ring_n", "ref_until", "node_count", "fluxons")
 N_COUNTERS = 11
+#: plasticity state (networks with plastic projections)
+PLASTIC_STATE = ("w", "px", "pxl", "py", "pyl", "pc", "pl_ids", "pl_n")
 
 
 class SoenRun:
@@ -66,8 +68,10 @@ class SoenRun:
         self.syn_keys = self.out_key[: m["n_connections"]] if self.photonic else np.zeros(0, dtype=np.int64)
         self.parallel = (engine.threads is None or engine.threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
         self.integrator = engine.integrator
+        self.plastic = "plastic_rules" in p
         self.kernel = cpu.get_kernel(self.parallel, heun=INTEGRATORS[engine.integrator] != 0,
-                                     noisy=self.noise.size > 0, photonic=self.photonic, poisson=node.size > 0)
+                                     noisy=self.noise.size > 0, photonic=self.photonic, poisson=node.size > 0,
+                                     plastic=self.plastic)
         self.rec_idx = np.asarray(rec_idx, dtype=np.int64)
         self.arrays = dict(
             s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
@@ -77,6 +81,21 @@ class SoenRun:
             ref_until=np.full(nn, -1, dtype=np.int64), node_count=np.zeros(m["n_nodes"], dtype=np.int64),
             fluxons=np.zeros(nd),
         )
+        if self.plastic:  # weights in the run (float64), traces, and the photonic efficiency of each synapse
+            nr = p["plastic_rules"].shape[0]
+            eta = np.ones(nsyn)
+            if self.photonic and m.get("hardware"):
+                n_ph = float(m["hardware"].get("photons_per_spike", 1.0) or 1.0)
+                mu = self.out_mu[: m["n_connections"]]
+                eta[: mu.size] = np.where(np.isfinite(mu) & (mu < 1e300), mu / n_ph, 1.0)
+            from ._plastic import snap_levels
+
+            w0 = snap_levels(np.array(p["sy_w"], dtype=np.float64), st["rule_of"], p["plastic_rules"])
+            self.arrays.update(w=w0, px=np.zeros(nsyn),
+                               pxl=np.full(nsyn, -1, dtype=np.int64), py=np.zeros((nr, nn)),
+                               pyl=np.full(nn, -1, dtype=np.int64), pc=np.zeros(5 + nr, dtype=np.int64),
+                               pl_ids=np.zeros(nn, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
+            self.eta = eta
         self.fired = np.zeros(nn, dtype=np.int64)
         self.src_pos = np.zeros(2, dtype=np.int64)
         self.spk_step = np.empty(1024, dtype=np.int64)
@@ -98,7 +117,7 @@ class SoenRun:
             n0, n1, c.dt_ns, float(c.meta["h_tau"]), c.seed,
             self.d_hb, self.d_ahb, p["d_bias"], p["d_offset"], st["cp_ptr"], st["cp_src"], p["cp_J"], st["ch_ptr"],
             self.ch_dr, self.ch_df,
-            st["sy_ch"], p["sy_w"], st["sy_type"], p["st_A"], p["st_ths_ns"], self.st_e, p["st_tf_ns"], p["st_dead_ns"],
+            st["sy_ch"], a["w"] if self.plastic else p["sy_w"], st["sy_type"], p["st_A"], p["st_ths_ns"], self.st_e, p["st_tf_ns"], p["st_dead_ns"],
             self.st_hs,
             st["out_ptr"], st["out_delay"], self.out_mu, self.out_jit, self.out_key, self.em_tau, src_step, src_node,
             dk_step, dk_syn,
@@ -110,8 +129,27 @@ class SoenRun:
             a["sy_last"], a["sy_phi_end"], a["ring"], a["ring_n"], a["ref_until"],
             a["node_count"], self.src_pos, a["fluxons"], self.fired,
             self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_s, self.rec_phi, self.counters,
+            *self._plastic_args(),
         )
         return int(self.counters[7]) if self.counters[5] else n1
+
+    def _plastic_args(self) -> tuple:
+        if not self.plastic:
+            return ()
+        st, a = self.c.structure, self.arrays
+        return ((st["rule_of"], st["conn_post"], self.c.params["plastic_rules"], a["px"], a["pxl"], a["py"], a["pyl"],
+                 st["syn_key"], self.eta, a["pc"], a["pl_ids"], a["pl_n"], st["in_ptr"], st["in_syn"]),)
+
+    def weights(self) -> np.ndarray:
+        """The current weight of every synapse (plastic ones as they evolved)."""
+        return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params["sy_w"], dtype=np.float64)
+
+    def plasticity_counts(self) -> dict:
+        pc = self.arrays["pc"]
+        rules = self.c.params["plastic_rules"]
+        photons = float(sum(pc[5 + r] * rules[r, 10] for r in range(rules.shape[0]) if np.isfinite(rules[r, 10])))
+        return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
+                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)
 
     def read(self):
         """(spike steps, ids, trace rows s, φ) produced since the last read (then forgotten here)."""
@@ -153,11 +191,11 @@ class SoenRun:
 
     def state(self) -> dict:
         """Every state array and counter (for a checkpoint)."""
-        return {**{k: self.arrays[k] for k in STATE}, "_fired": self.fired,
+        return {**{k: self.arrays[k] for k in STATE + (PLASTIC_STATE if self.plastic else ())}, "_fired": self.fired,
                 "_counters": self.totals + self.counters}
 
     def load_state(self, z) -> None:
-        for k in STATE:
+        for k in STATE + (PLASTIC_STATE if self.plastic else ()):
             a = np.asarray(z[k])
             if k != "ring" and a.shape != self.arrays[k].shape:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")

@@ -481,6 +481,13 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
 
     if hardware is not None:
         _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals)
+    if any(p.plasticity is not None for p in network.projections):
+        if owned is not None:
+            raise ValueError("plastic projections (plasticity=) cannot be partitioned across processes yet; "
+                             "run them in one process")
+        from ._plastic import lower_soen
+
+        lower_soen(network, params, structure, meta)
     check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
     return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
 

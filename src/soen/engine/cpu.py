@@ -36,6 +36,7 @@ import numpy as np
 from soen._rng import STREAMS, exponential, normal, poisson
 
 from ._jit import grow_pair, specialise
+from ._plastic import post_spike, pre_event
 from ._poisson import STREAM_POISSON, _poisson_count
 from ._rate import rate
 
@@ -184,6 +185,8 @@ def _run_steps_py(
     # 5 error flag, 6 error dendrite, 7 error step, 8 recorded samples (in the buffer), 9 dark counts,
     # 10 input spikes
     counters,
+    # plasticity (PLASTIC; sy_w is then the run's float64 weights): soen.engine._plastic
+    pl=None,
 ):
     n_dend = s.shape[0]
     n_neu = nr_soma.shape[0]
@@ -222,9 +225,23 @@ def _run_steps_py(
         # 2. synapse events arriving now
         slot = n % L
         for q in range(ring_n[slot]):
-            _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
-                     st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
+            if PLASTIC:  # a detected photon (not one lost in the dead time) is a presynaptic event
+                k = ring[slot, q]
+                c0 = counters[0]
+                _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
+                         st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
+                if counters[0] > c0 and k < pl[0].shape[0]:
+                    pre_event(k, n, dt, 1, pl[1][k], pl[0], pl[2], sy_w, pl[3], pl[4], pl[5], pl[6], seed, pl[7],
+                              pl[8], pl[9])
+            else:
+                _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
+                         st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
         ring_n[slot] = 0
+        if PLASTIC:  # spikes stamped t_n, after the arrivals of step n (as in the point engine)
+            for q in range(pl[11][0]):
+                post_spike(pl[10][q], n, dt, pl[12], pl[13], pl[0], pl[2], sy_w, pl[3], pl[4], pl[5], pl[6], seed,
+                           pl[7], pl[8], pl[9])
+            pl[11][0] = 0
         # 3. dendrites (Jacobi: every dendrite reads the currents of step n)
         nxt = (n + 1) % K
         nbad = 0
@@ -331,6 +348,9 @@ def _run_steps_py(
             s[nr_soma[i]] = 0.0
             ref_until[i] = m + nr_ref_steps[i]
             ring = _push(ring, ring_n, m % L, nr_ref_syn[i])
+            if PLASTIC:
+                pl[10][pl[11][0]] = i
+                pl[11][0] += 1
             if not DEFER:  # (DEFER: the caller emits the neuron spikes at the end of an epoch, soen.engine._mpi)
                 ring = _emit(i, m, ring, ring_n, out_ptr, out_delay, out_mu, out_jit, out_key, em_tau, seed,
                              node_count, counters)
@@ -345,9 +365,11 @@ _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
 # defaults of the specialisation constants (the module-level _run_steps_py itself is never compiled)
 HEUN = NOISY = HAS_POISSON = True
 DEFER = False  # True only in the kernels of the MPI engine (get_kernel(defer=True))
+PLASTIC = False  # True only in the kernels of networks with plastic projections (get_kernel(plastic=True))
 
 
-def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True, defer: bool = False):
+def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True, defer: bool = False,
+               plastic: bool = False):
     """The step kernel for one run: serial or parallel (each under its own name in Numba's disk cache,
     which does not key entries by compile options), with only the integrator used (Euler: one parallel
     loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
@@ -357,6 +379,8 @@ def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson:
     constants = dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic), HAS_POISSON=bool(poisson))
     if defer:
         constants["DEFER"] = True
+    if plastic:  # ``pl``: the tuple of plasticity arrays of soen.engine._soen_cpu.SoenRun
+        constants["PLASTIC"] = True
     return specialise(
         _run_steps_py,
         constants,

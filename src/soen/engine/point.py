@@ -268,11 +268,14 @@ class PointRun:
         self.plastic = "plastic_rules" in p
         if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
-            self.arrays.update(w=np.array(p["out_w"], dtype=np.float64), sx=np.zeros(n_syn),
+            from ._plastic import snap_levels
+
+            w0 = snap_levels(np.array(p["out_w"], dtype=np.float64), st["rule_of"], p["plastic_rules"])
+            self.arrays.update(w=w0, sx=np.zeros(n_syn),
                                sxl=np.full(n_syn, -1, dtype=np.int64), sy=np.zeros((n_rules, n)),
-                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5, dtype=np.int64),
+                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5 + n_rules, dtype=np.int64),
                                pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
-            self.pl = (st["rule_of"], p["plastic_rules"], st["syn_key"])
+            self.pl = (st["rule_of"], p["plastic_rules"], st["syn_key"], np.ones(n_syn))
             if engine.delivery != "events":  # plasticity reads weights at arrival: the event ring
                 a = self.arrays
                 a["ev_e"] = np.zeros((n_ring, 64), dtype=np.int64)
@@ -281,7 +284,7 @@ class PointRun:
             z = np.zeros(0, dtype=np.int64)
             self.arrays.update(sx=np.zeros(0), sxl=z, sy=np.zeros((0, 0)), syl=z, pc=np.zeros(5, dtype=np.int64),
                                pl_ids=z, pl_n=np.zeros(1, dtype=np.int64))
-            self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z)
+            self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z, np.zeros(0))
         self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
                                       events=any(s.kind != "poisson" for s in c.inputs),
                                       record=self.rec_idx.size > 0, delivery=engine.delivery, plastic=self.plastic)
@@ -302,7 +305,7 @@ class PointRun:
                 self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
                 a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
                 c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
-                self.pl[2], a["pc"], a["pl_ids"], a["pl_n"],
+                self.pl[2], self.pl[3], a["pc"], a["pl_ids"], a["pl_n"],
             )
             if self.counters[2]:
                 self._err = (int(self.counters[3]), int(self.counters[4]))
@@ -351,8 +354,10 @@ class PointRun:
 
     def plasticity_counts(self) -> dict:
         pc = self.arrays["pc"]
+        rules = self.c.params["plastic_rules"]
+        photons = float(sum(pc[5 + r] * rules[r, 10] for r in range(rules.shape[0]) if np.isfinite(rules[r, 10])))
         return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
-                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]))
+                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)
 
     def state(self) -> dict:
         return {**{k: self.arrays[k] for k in self.STATE + (self.PLASTIC_STATE if self.plastic else ())},

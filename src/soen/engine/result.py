@@ -148,7 +148,7 @@ class Result:
             n_spikes=int(self.spike_ids.size), n_synapse_events=int(self.counts.get("events", 0)),
             n_fluxons=float(np.sum(self.fluxons)), duration_ns=self.t_end_ns or self.duration_ns,
             n_neurons=self.n_neurons, n_synapses=int(self.metadata.get("n_connections", 0)),
-            hardware=hardware, **kwargs)
+            hardware=hardware, **{"n_update_photons": float(self.counts.get("update_photons", 0.0)), **kwargs})
 
     def summary(self) -> str:
         """A short human-readable summary."""
