@@ -58,3 +58,12 @@ class CPU:
 
     def __repr__(self) -> str:
         return f"CPU(threads={self.threads}, integrator={self.integrator!r}, delivery={self.delivery!r})"
+
+
+def __getattr__(name):
+    # the JAX engine is optional (pip install 'soen[jax]'); its module imports JAX only when a run is prepared
+    if name == "JAX":
+        from soen.engine._jax_engine import JAX
+
+        return JAX
+    raise AttributeError(f"module 'soen.engines' has no attribute {name!r}")

@@ -1,0 +1,348 @@
+"""Differentiable forward passes of the JAX engine (one time step inside ``jax.lax.scan``).
+
+Imports JAX: load this module only when the JAX engine or :mod:`soen.train` is used. The static
+arrays come from :mod:`soen.engine._jax_lower`; the trainable values are a dict (pytree) of arrays.
+
+Both passes follow the CPU engines step for step (same order of operations within a step, the same
+propagators and the same table interpolation), so that with float64 their spikes agree with the CPU
+engine's and their state traces agree to rounding:
+
+* point models (:func:`point_forward`): at step n the input-channel spikes of step n are added to the
+  delay ring, the ring slot of step n is read (u = ring + bias), every neuron advances with its exact
+  propagator (or Euler), thresholds are tested and the neuron spikes (stamped t_{n+1}) are added to the
+  slots n + d, d ≥ 1 (:mod:`soen.engine.point`);
+* SOEN networks (:func:`soen_forward`): a history of emissions per node (neuron spikes at t_m, input
+  spikes at step m) gives the photon arriving at synapse k at step n as the emission of its sender at
+  step n − d_k; the SPD channel parts C, R, F and the pending hotspot ends are updated exactly as in
+  ``soen.engine.cpu._deliver``; every dendrite advances by forward Euler of β ds/dτ = g(φ, i_b − s) − α s
+  with g the bilinear table interpolation of :func:`rate` (the same formula as
+  ``soen.circuits.rate_table.rate_nb``); somas at threshold spike, reset, hold and drive their
+  refractory dendrite.
+
+Spikes use a Heaviside step in the forward pass and a surrogate derivative in the backward pass
+(Zenke & Ganguli 2018, Neural Comput. 30:1514, doi:10.1162/neco_a_01086; Neftci, Mostafa & Zenke 2019,
+IEEE Signal Process. Mag. 36:51, doi:10.1109/MSP.2019.2931595). Batches: wrap the passes in ``jax.vmap``.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["SURROGATES", "spike", "rate", "point_forward", "soen_forward", "point_state0", "soen_state0"]
+
+from ._jax_lower import SURROGATE_NAMES as SURROGATES  # noqa: E402
+
+
+def _surrogate_grad(x, kind: str, slope: float):
+    """Derivative of the smooth stand-in of the Heaviside step at x (units of the state, e.g. mV or I_c).
+
+    * ``fast_sigmoid``: 1/(1 + slope·|x|)² (SuperSpike, Zenke & Ganguli 2018);
+    * ``arctan``: 1/(1 + (π·slope·x/2)²) (the derivative of ½ + arctan(π·slope·x/2)/π, scaled by π/2·slope⁻¹·slope);
+    * ``triangle``: max(0, 1 − slope·|x|) (piecewise linear, Esser et al. 2016 PNAS 113:11441, Bellec et al. 2018).
+
+    Each has its peak 1 at x = 0; ``slope`` (1/unit of x) sets its width."""
+    if kind == "fast_sigmoid":
+        return 1.0 / (1.0 + slope * jnp.abs(x)) ** 2
+    if kind == "arctan":
+        return 1.0 / (1.0 + (0.5 * math.pi * slope * x) ** 2)
+    return jnp.maximum(0.0, 1.0 - slope * jnp.abs(x))
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1, 2, 3))
+def spike(x, kind: str = "fast_sigmoid", slope: float = 5.0, strict: bool = False):
+    """Heaviside step of ``x`` = state − threshold (1.0 at x ≥ 0, or x > 0 with ``strict``) with a
+    surrogate derivative (:func:`_surrogate_grad`)."""
+    return jnp.where(x > 0 if strict else x >= 0, 1.0, 0.0).astype(x.dtype)
+
+
+@spike.defjvp
+def _spike_jvp(kind, slope, strict, primals, tangents):
+    (x,), (dx,) = primals, tangents
+    return spike(x, kind, slope, strict), _surrogate_grad(x, kind, slope).astype(x.dtype) * dx
+
+
+def _safe_sqrt(q):
+    pos = q > 0
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, q, 1.0)), 0.0)
+
+
+def rate(phi, i_sq, tab):
+    """Interpolated fluxon rate g(φ, i_sq) ≥ 0: the formula of ``soen.circuits.rate_table.rate_nb``
+    (φ folded, bilinear interpolation of the signed q = g² on the table grid, linear below the grid,
+    ohmic asymptote above it, g = sqrt(max(q, 0))), written with jnp so that it is differentiable almost
+    everywhere. ``tab`` = (q, i0, di, dphi, c_inf) as jnp arrays/floats."""
+    q, i0, di, dphi, c_inf = tab
+    n_i, n_p = q.shape
+    ok = jnp.isfinite(phi) & jnp.isfinite(i_sq)
+    phi = jnp.where(ok, phi, 0.0)
+    i_sq = jnp.where(ok, i_sq, i0)
+    x = phi - jnp.floor(phi)
+    x = jnp.minimum(x, 1.0 - x)
+    fj = x / dphi
+    j = jnp.minimum(jnp.floor(fj).astype(jnp.int32), n_p - 2)
+    u = fj - j
+    fi = (i_sq - i0) / di
+    above = fi > n_i - 1
+    # above the grid: g² = g_top² + c_inf (i² − i_top²)
+    top = n_i - 1
+    i_top = i0 + di * top
+    qt = q[top, j] + u * (q[top, j + 1] - q[top, j])
+    ic = jnp.minimum(i_sq, 1e100)
+    q_above = qt + c_inf * (ic * ic - i_top * i_top)
+    fi_b = jnp.maximum(jnp.where(above, 0.0, fi), -1e9)
+    k = jnp.clip(jnp.trunc(fi_b).astype(jnp.int32), 0, n_i - 2)
+    t = fi_b - k
+    a = q[k, j] + u * (q[k, j + 1] - q[k, j])
+    b = q[k + 1, j] + u * (q[k + 1, j + 1] - q[k + 1, j])
+    q_in = a + t * (b - a)
+    return jnp.where(ok, _safe_sqrt(jnp.where(above, q_above, q_in)), 0.0)
+
+
+def _masked(active, new, old):
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(active, a, b), new, old)
+
+
+# ---------------------------------------------------------------------------------------------------
+# point models (LIF family)
+# ---------------------------------------------------------------------------------------------------
+
+
+def point_state0(low, dtype):
+    """Initial state of a point network (dict of arrays)."""
+    n = low.n
+    return dict(v=jnp.asarray(low.v0, dtype), x=jnp.asarray(low.x0, dtype), ref=jnp.zeros(n, jnp.int32),
+                pend=jnp.zeros(n, bool), ring=jnp.zeros((low.ring, n), dtype))
+
+
+def _delivery(pre, tgt, d, n_src, n_tgt, w, dense_limit):
+    """A function (ring, n, x) → ring adding x[pre]·w into the slots n + d; dense per distinct delay
+    (a matrix product) when small enough, else a gather/scatter over the edges."""
+    if pre.size == 0:
+        return lambda ring, n, x: ring
+    du, di = np.unique(d, return_inverse=True)
+    if du.size * n_src * n_tgt <= dense_limit:
+        W = jnp.zeros((du.size, n_src, n_tgt), w.dtype).at[di, pre, tgt].add(w)
+        dj = jnp.asarray(du)
+
+        def go(ring, n, x):
+            L = ring.shape[0]
+            if du.size == 1:
+                return ring.at[(n + int(du[0])) % L].add(x @ W[0])
+            return ring.at[(n + dj) % L].add(jnp.einsum("i,kij->kj", x, W))
+        return go
+    pre_j, tgt_j, d_j = jnp.asarray(pre), jnp.asarray(tgt), jnp.asarray(d)
+
+    def go_sparse(ring, n, x):
+        L = ring.shape[0]
+        return ring.at[(n + d_j) % L, tgt_j].add(x[pre_j] * w)
+    return go_sparse
+
+
+def point_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigmoid", slope=5.0,
+                  detach_reset=True, state=None, n0=0, active=None, record=None, dense_limit=20_000_000):
+    """Run a LIF-family network over the steps of ``inputs`` (T, input channels: spike counts per step).
+
+    ``params``: dict with ``out_w`` (one weight per synapse, nA), ``bias`` (nA per neuron),
+    ``v_threshold_mV`` (per population); ``slope`` in 1/mV. ``detach_reset``: the reset does not carry
+    gradient (Zenke & Vogels 2021, Neural Comput. 33:899). Returns (outputs, final state); outputs:
+    ``spikes`` (T, N) spikes stamped t_{n+1}, ``v`` (T, N) the potential at t_{n+1}, and with
+    ``record`` (neuron ids) ``rec_v``/``rec_x`` at t_n."""
+    P = jnp.asarray(low.rows, dtype)
+    kind = jnp.asarray(low.kind)
+    w = jnp.asarray(params["out_w"], dtype)
+    bias = jnp.asarray(params["bias"], dtype)
+    thr = jnp.where(P[:, 11] != 0.0, jnp.asarray(params["v_threshold_mV"], dtype)[low.pop_of], P[:, 2])
+    send_in = _delivery(low.in_pre, low.in_tgt, low.in_d, low.n_in, low.n, w[low.in_e], dense_limit)
+    send_nn = _delivery(low.nn_pre, low.nn_tgt, low.nn_d, low.n, low.n, w[low.nn_e], dense_limit)
+    is_cuba, is_if = kind == 1, kind == 2
+    exact = P[:, 7] == 0.0
+    subtract = P[:, 8] != 0.0
+    next_step = P[:, 9] != 0.0
+    spiking = P[:, 11] != 0.0
+    strict = bool(np.all(low.rows[:, 17] != 0.0)) if low.n else False
+    if low.n and np.any(low.rows[:, 17] != 0.0) and not strict:
+        raise ValueError("JAX engine: threshold_strict must be the same for every population")
+    n_ref = P[:, 10].astype(jnp.int32)
+    rec = None if record is None else jnp.asarray(np.asarray(record, dtype=np.int64))
+    st0 = point_state0(low, dtype) if state is None else state
+    T = inputs.shape[0]
+    steps = n0 + jnp.arange(T, dtype=jnp.int32)
+    act = jnp.ones(T, bool) if active is None else active
+
+    def step(carry, xs):
+        n, x_in, a = xs
+        ring = send_in(carry["ring"], n, x_in)
+        L = ring.shape[0]
+        slot = n % L
+        u = ring[slot] + bias
+        ring = ring.at[slot].set(0.0)
+        vo, xo, ref, pd = carry["v"], carry["x"], carry["ref"], carry["pend"]
+        vo2 = jnp.where(pd & ~subtract, P[:, 3], vo)
+        # CubaLIF
+        iin = P[:, 16] * u
+        jj = xo - iin
+        x_c_ex = iin + jj * P[:, 13]
+        vinf_c = P[:, 0] + P[:, 1] * iin
+        v_c_ex = vinf_c + (vo2 - vinf_c) * P[:, 5] + P[:, 1] * jj * P[:, 15]
+        x_c_eu = xo + P[:, 14] * (iin - xo)
+        v_c_eu = vo2 + P[:, 6] * (P[:, 0] - vo2 + P[:, 1] * jnp.where(P[:, 18] != 0.0, x_c_eu, xo))
+        # LIF / IF
+        vinf = P[:, 0] + P[:, 1] * u
+        v_l = jnp.where(exact, vinf + (vo2 - vinf) * P[:, 5], vo2 + P[:, 6] * (P[:, 0] - vo2 + P[:, 1] * u))
+        v_i = vo2 + P[:, 1] * u * P[:, 12]
+        xn = jnp.where(is_cuba, jnp.where(exact, x_c_ex, x_c_eu), u)
+        vn = jnp.where(is_cuba, jnp.where(exact, v_c_ex, v_c_eu), jnp.where(is_if, v_i, v_l))
+        refr = ref > 0
+        vn = jnp.where(pd & ~refr & subtract, vn - (thr - P[:, 3]), vn)
+        spk = spike(vn - thr, surrogate, slope, strict) * (spiking & ~refr)
+        spk_b = spk > 0
+        drop = jax.lax.stop_gradient(spk) if detach_reset else spk
+        v_reset = jnp.where(subtract, vn - drop * (thr - P[:, 3]), vn * (1 - drop) + drop * P[:, 3])
+        v_new = jnp.where(spk_b & ~next_step, v_reset, vn)
+        v_new = jnp.where(refr, P[:, 3], v_new)
+        pend_new = jnp.where(refr, False, jnp.where(spk_b, next_step, False))
+        ref_new = jnp.where(refr, ref - 1, jnp.where(spk_b, n_ref, 0))
+        ring = send_nn(ring, n, spk)
+        new = dict(v=v_new, x=xn, ref=ref_new, pend=pend_new, ring=ring)
+        if active is not None:
+            new = _masked(a, new, carry)
+        out = dict(spikes=spk, v=v_new)
+        if rec is not None:
+            out["rec_v"] = vo[rec]
+            out["rec_x"] = xo[rec]
+        return new, out
+
+    final, outs = jax.lax.scan(step, st0, (steps, jnp.asarray(inputs, dtype), act))
+    return outs, final
+
+
+# ---------------------------------------------------------------------------------------------------
+# SOEN networks
+# ---------------------------------------------------------------------------------------------------
+
+
+def soen_state0(low, dtype):
+    """Initial state of a SOEN network (dict of arrays)."""
+    return dict(s=jnp.zeros(low.nd, dtype), C=jnp.zeros(low.nch, dtype), R=jnp.zeros(low.nch, dtype),
+                F=jnp.zeros(low.nch, dtype), pend=jnp.zeros((low.nch, low.pend, 3), dtype),
+                last=jnp.full(low.nsyn, -1, jnp.int32), phi_end=jnp.zeros(low.nsyn, dtype),
+                hist=jnp.zeros((low.ring, low.nn + low.n_in), dtype), emit=jnp.zeros(low.nn, dtype),
+                ref_until=jnp.full(low.nn, -1, jnp.int32), fluxons=jnp.zeros(low.nd, dtype))
+
+
+def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigmoid", slope=20.0,
+                 detach_reset=True, state=None, n0=0, active=None, record=None, readout=None):
+    """Run a SOEN network over the steps of ``inputs`` (T, input channels: spike counts per step).
+
+    ``params``: ``sy_w`` (synapse weights), ``cp_J`` (couplings), ``d_offset`` (flux offsets, Φ0),
+    ``d_bias`` (biases, I_c), ``nr_thresh`` (soma thresholds, I_c); ``slope`` in 1/I_c. Returns
+    (outputs, final state); outputs: ``spikes`` (T, neurons) stamped t_{n+1}, ``s_soma`` (T, neurons)
+    the soma loop currents at t_{n+1} (after reset), with ``readout`` (dendrite ids) ``s_read`` at
+    t_{n+1} before the soma reset, and with ``record`` (dendrite ids) ``rec_s`` (at t_n) and ``rec_phi``."""
+    f = lambda a: jnp.asarray(a, dtype)  # noqa: E731
+    i32 = lambda a: jnp.asarray(a, jnp.int32)  # noqa: E731
+    tab = (f(low.table[0]), low.table[1], low.table[2], low.table[3], low.table[4])
+    w = f(params["sy_w"])
+    J = f(params["cp_J"])
+    off = f(params["d_offset"])
+    bias = f(params["d_bias"])
+    thr = f(params["nr_thresh"])
+    hb, ahb = f(low.d_hb), f(low.d_ahb)
+    ch_dend, ch_dr, ch_df = i32(low.ch_dend), f(low.ch_dr), f(low.ch_df)
+    cp_src, cp_tgt = i32(low.cp_src), i32(low.cp_tgt)
+    sy_ch, sy_pre, sy_d = i32(low.sy_ch), i32(low.sy_pre), i32(low.sy_d)
+    A, ths, tf, dead = f(low.sy_A), f(low.sy_ths), f(low.sy_tf), f(low.sy_dead)
+    hs = i32(low.sy_hs)
+    e0, e1, e2 = f(low.sy_e[:, 0]), f(low.sy_e[:, 1]), f(low.sy_e[:, 2])
+    has_hs = hs > 0
+    soma = i32(low.nr_soma)
+    ref_steps = i32(low.nr_ref_steps)
+    nd, nch, nn = low.nd, low.nch, low.nn
+    ch_rows, cp_rows = i32(low.ch_rows), i32(low.cp_rows)
+    dt = low.dt_ns
+    rec = None if record is None else i32(np.asarray(record, dtype=np.int64))
+    rd = None if readout is None else i32(np.asarray(readout, dtype=np.int64))
+    st0 = soen_state0(low, dtype) if state is None else state
+    T = inputs.shape[0]
+    steps = n0 + jnp.arange(T, dtype=jnp.int32)
+    act = jnp.ones(T, bool) if active is None else active
+    seg = jax.ops.segment_sum
+
+    def step(carry, xs):
+        n, x_in, a_ = xs
+        L = carry["hist"].shape[0]
+        K = carry["pend"].shape[1]
+        # emissions of step n: neuron spikes at t_n (found in step n − 1) and the input spikes of step n
+        hist = carry["hist"].at[n % L].set(jnp.concatenate([carry["emit"], x_in]))
+        ev = hist[(n - sy_d) % L, sy_pre]
+        last, phi_end = carry["last"], carry["phi_end"]
+        has = last >= 0
+        gap = (n - last).astype(dtype) * dt
+        blocked = has & (gap < dead - 1e-9)
+        acc = (ev > 0) & ~blocked
+        a = jnp.where(acc, 1.0 + ev - jax.lax.stop_gradient(ev), 0.0)  # one photon (several in a step: one)
+        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
+        wa = a * w
+        phi_p = A + (phi_m - A) * e0
+        C = carry["C"] + seg(wa * A, sy_ch, nch)
+        R = carry["R"] + seg(wa * (phi_m - A), sy_ch, nch)
+        F = carry["F"] - seg(wa * phi_m, sy_ch, nch)
+        now = jnp.where(has_hs, 0.0, wa)  # zero hotspot lag: the end at once
+        C = C - seg(now * A, sy_ch, nch)
+        R = R - seg(now * (phi_m - A), sy_ch, nch)
+        F = F + seg(now * phi_p, sy_ch, nch)
+        later = jnp.where(has_hs, wa, 0.0)
+        s2 = (n + hs) % K
+        pend = carry["pend"]
+        pend = pend.at[sy_ch, s2, 0].add(-later * A)
+        pend = pend.at[sy_ch, s2, 1].add(-later * (phi_m - A) * e1)
+        pend = pend.at[sy_ch, s2, 2].add(later * phi_p * e2)
+        phi_end = jnp.where(acc, phi_p, phi_end)
+        last = jnp.where(acc, n, last)
+        # dendrites (Jacobi: all read s at t_n)
+        s = carry["s"]
+        # in the CPU kernel's order: φ_offset, then each channel, then each coupling
+        phi = off
+        chv = jnp.concatenate([C + R + F, jnp.zeros(1, dtype)])
+        for c in range(ch_rows.shape[1]):
+            phi = phi + chv[ch_rows[:, c]]
+        cpv = jnp.concatenate([J * s[cp_src], jnp.zeros(1, dtype)])
+        for c in range(cp_rows.shape[1]):
+            phi = phi + cpv[cp_rows[:, c]]
+        nxt = (n + 1) % K
+        C = C + pend[:, nxt, 0]
+        R = R * ch_dr + pend[:, nxt, 1]
+        F = F * ch_df + pend[:, nxt, 2]
+        pend = pend.at[:, nxt, :].set(0.0)
+        g = rate(phi, bias - s, tab)
+        s_new = s + hb * g - ahb * s
+        # somas
+        m = n + 1
+        ss = s_new[soma]
+        ru = carry["ref_until"]
+        refr = m <= ru
+        spk = spike(ss - thr, surrogate, slope, False) * jnp.where(refr, 0.0, 1.0)
+        drop = jax.lax.stop_gradient(spk) if detach_reset else spk
+        ss_after = jnp.where(refr, 0.0, ss * (1.0 - drop))
+        s_read = None if rd is None else s_new[rd]
+        s_new = s_new.at[soma].set(ss_after)
+        ru = jnp.where(spk > 0, m + ref_steps, ru)
+        new = dict(s=s_new, C=C, R=R, F=F, pend=pend, last=last, phi_end=phi_end, hist=hist, emit=spk,
+                   ref_until=ru, fluxons=carry["fluxons"] + g)
+        if active is not None:
+            new = _masked(a_, new, carry)
+        out = dict(spikes=spk, s_soma=ss_after)
+        if rd is not None:
+            out["s_read"] = s_read
+        if rec is not None:
+            out["rec_s"] = s[rec]
+            out["rec_phi"] = phi[rec]
+        return new, out
+
+    final, outs = jax.lax.scan(step, st0, (steps, jnp.asarray(inputs, dtype), act))
+    return outs, final
