@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from child import network, run_kwargs
 
 import soen
-from child import network, run_kwargs
 
 
 def run_cpu(net: str, duration_ns: float = 600.0, threads: int = 1) -> dict:
@@ -17,4 +17,4 @@ def run_cpu(net: str, duration_ns: float = 600.0, threads: int = 1) -> dict:
                 inputs={k: v.tolist() for k, v in res.input_counts.items()}, stats={}, parallel=False)
 
 
-__all__ = ["run_cpu", "np"]
+__all__ = ["np", "run_cpu"]

@@ -120,8 +120,9 @@ def test_checkpoint_on_two_ranks_resumes_to_the_uninterrupted_run(tmp_path):
 
 
 def test_bad_options_are_refused_before_any_run():
-    import soen
     from child import network
+
+    import soen
 
     with pytest.raises(ValueError, match="partition must be one of"):
         soen.engines.MPI(partition="random")
@@ -135,8 +136,9 @@ def test_bad_options_are_refused_before_any_run():
 
 
 def test_the_epoch_is_the_shortest_possible_event_delay_plus_one_step():
-    import soen
     from child import hardware, network
+
+    import soen
     from soen.engine._mpi import Z_MAX, min_event_delay_steps
 
     net = network("photonic")

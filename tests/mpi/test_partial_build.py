@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from child import hardware, network
 
 import soen
-from child import hardware, network
 from soen.circuits import default_table
 from soen.engine.compile import compile_soen
 

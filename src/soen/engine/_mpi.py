@@ -48,7 +48,7 @@ from soen.engine._jit import specialise
 from soen.engine._soen_cpu import INTEGRATORS, SoenRun
 from soen.engine.ir import Compiled
 
-__all__ = ["MPI", "OversubscriptionWarning", "partition_ranks", "min_event_delay_steps", "Z_MAX"]
+__all__ = ["MPI", "Z_MAX", "OversubscriptionWarning", "min_event_delay_steps", "partition_ranks"]
 
 #: the largest |z| that soen._rng.normal can return (Box–Muller on 53-bit uniforms u ≥ 2**-54: 8.652),
 #: with a margin for rounding
@@ -232,8 +232,9 @@ class _Part:
 
     def _exchange(self, emit: bool):
         """Allgather (header, then spikes); with ``emit`` push every rank's spikes into the ring."""
-        from mpi4py import MPI as _M
         import time
+
+        from mpi4py import MPI as _M
 
         t0 = time.perf_counter()
         comm = self.comm
@@ -331,7 +332,6 @@ class _Part:
         self.n_seen = 0
         gs = self._gatherv(steps, np.int64)
         gi = self._gatherv(ids, np.int64)
-        k = r.rec_idx.size
         gsv = self._gatherv(r.rec_s[:n_rec].reshape(-1), np.float64)
         gph = self._gatherv(r.rec_phi[:n_rec].reshape(-1), np.float64)
         if self.rank != 0:
@@ -349,7 +349,6 @@ class _Part:
                     rs[:, cols] = gsv[0][pos:pos + cnt].reshape(n_rec, cols.size)
                     rp[:, cols] = gph[0][pos:pos + cnt].reshape(n_rec, cols.size)
                 pos += cnt
-        del k
         return gs[0][o], gi[0][o], rs, rp
 
     def ref_until(self):
