@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import numba as nb
+import numpy as np
 
 from soen._rng import STREAMS, uniform
 
@@ -168,3 +169,51 @@ def snap_levels(w, rule_of, rules):
         level = np.clip(np.rint((w[idx] - rr[5]) / step), 0.0, rr[9] - 1.0)
         w[idx] = rr[5] + level * step
     return w
+
+
+def homeostasis_meta(network, pop_offset: dict) -> list:
+    """The homeostasis of each population (for ``Compiled.meta["homeostasis"]``): name, first neuron,
+    size and the rule's numbers."""
+    out = []
+    for name, pop in network.populations.items():
+        h = getattr(pop, "homeostasis", None)
+        if h is None:
+            continue
+        if getattr(pop.neuron, "_point_model", False) and type(pop.neuron).__name__ in ("CondExpLIF", "DeltaLIF"):
+            raise ValueError(f"Population {name!r}: homeostasis adapts an input offset, which "
+                             f"{type(pop.neuron).__name__} has not; use it with LIF, CubaLIF, IF or SOEN neurons")
+        out.append(dict(population=name, first=int(pop_offset[name]), n=int(pop.n),
+                        target_rate_hz=float(h.target_rate_hz), interval_ns=float(h.interval_ns), eta=float(h.eta),
+                        max_shift=float(h.max_shift)))
+    return out
+
+
+#: run arrays of homeostasis (checkpointed): the adapted per-neuron threshold (SOEN) or input offset
+#: (point models), spikes in the current interval, the accumulated shift
+HOMEO_STATE = ("h_thresh", "h_count", "h_shift")
+
+
+def homeostasis_steps(c) -> list:
+    """(rule, interval in steps) of each homeostatic population of ``c`` (intervals on the time grid)."""
+    from ._validate import steps_of
+
+    return [(h, steps_of(f"Homeostasis.interval_ns of {h['population']!r}", h["interval_ns"], c.dt_ns, low=1))
+            for h in c.meta.get("homeostasis", [])]
+
+
+def homeostasis_arrays(c, base) -> dict:
+    n = c.n_neurons
+    return dict(h_thresh=np.array(base, dtype=np.float64), h_count=np.zeros(n, dtype=np.int64), h_shift=np.zeros(n))
+
+
+def homeostasis_update(arrays, rules, base, n_done: int, dt_ns: float, sign: float) -> None:
+    """At the end of each rule's interval: θ_i ← θ_i,0 + sign · clip(Σ η (n_i − r T)) (soen.Homeostasis)."""
+    for h, steps in rules:
+        if n_done == 0 or n_done % steps:
+            continue
+        sl = slice(h["first"], h["first"] + h["n"])
+        err = arrays["h_count"][sl] - h["target_rate_hz"] * steps * dt_ns * 1e-9
+        m = h["max_shift"]
+        arrays["h_shift"][sl] = np.clip(arrays["h_shift"][sl] + h["eta"] * err, -m, m)
+        arrays["h_thresh"][sl] = base[sl] + sign * arrays["h_shift"][sl]
+        arrays["h_count"][sl] = 0

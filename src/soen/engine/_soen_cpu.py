@@ -96,6 +96,11 @@ class SoenRun:
                                pyl=np.full(nn, -1, dtype=np.int64), pc=np.zeros(5 + nr, dtype=np.int64),
                                pl_ids=np.zeros(nn, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
             self.eta = eta
+        from ._plastic import homeostasis_arrays, homeostasis_steps
+
+        self.homeo = homeostasis_steps(c)
+        if self.homeo:  # per-neuron thresholds that adapt (soen.Homeostasis)
+            self.arrays.update(homeostasis_arrays(c, p["nr_thresh"]))
         self.fired = np.zeros(nn, dtype=np.int64)
         self.src_pos = np.zeros(2, dtype=np.int64)
         self.spk_step = np.empty(1024, dtype=np.int64)
@@ -122,7 +127,7 @@ class SoenRun:
             st["out_ptr"], st["out_delay"], self.out_mu, self.out_jit, self.out_key, self.em_tau, src_step, src_node,
             dk_step, dk_syn,
             node, key, lam, start, self.pch_tab, self.pch_pre, *self.tab,
-            st["nr_soma"], st["nr_ref_syn"], p["nr_thresh"], st["nr_ref_steps"],
+            st["nr_soma"], st["nr_ref_syn"], a["h_thresh"] if self.homeo else p["nr_thresh"], st["nr_ref_steps"],
             self.noise, st["d_key"],
             self.kernel_tab,
             a["s"], a["s_new"], a["k1"], a["gbuf"], a["phi"], a["chC"], a["chR"], a["chF"], a["pend"],
@@ -139,6 +144,17 @@ class SoenRun:
         st, a = self.c.structure, self.arrays
         return ((st["rule_of"], st["conn_post"], self.c.params["plastic_rules"], a["px"], a["pxl"], a["py"], a["pyl"],
                  st["syn_key"], self.eta, a["pc"], a["pl_ids"], a["pl_n"], st["in_ptr"], st["in_syn"]),)
+
+    def count_spikes(self, ids) -> None:
+        """Spikes of the chunk just read (for homeostasis)."""
+        if self.homeo:
+            np.add.at(self.arrays["h_count"], ids, 1)
+
+    def homeostasis(self, n_done: int) -> None:
+        from ._plastic import homeostasis_update
+
+        if self.homeo:  # a higher threshold for a neuron that fired too much
+            homeostasis_update(self.arrays, self.homeo, self.c.params["nr_thresh"], n_done, self.c.dt_ns, +1.0)
 
     def weights(self) -> np.ndarray:
         """The current weight of every synapse (plastic ones as they evolved)."""
@@ -191,11 +207,16 @@ class SoenRun:
 
     def state(self) -> dict:
         """Every state array and counter (for a checkpoint)."""
-        return {**{k: self.arrays[k] for k in STATE + (PLASTIC_STATE if self.plastic else ())}, "_fired": self.fired,
+        return {**{k: self.arrays[k] for k in self._state_keys()}, "_fired": self.fired,
                 "_counters": self.totals + self.counters}
 
+    def _state_keys(self) -> tuple:
+        from ._plastic import HOMEO_STATE
+
+        return STATE + (PLASTIC_STATE if self.plastic else ()) + (HOMEO_STATE if self.homeo else ())
+
     def load_state(self, z) -> None:
-        for k in STATE + (PLASTIC_STATE if self.plastic else ()):
+        for k in self._state_keys():
             a = np.asarray(z[k])
             if k != "ring" and a.shape != self.arrays[k].shape:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")

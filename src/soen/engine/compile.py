@@ -488,6 +488,9 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         from ._plastic import lower_soen
 
         lower_soen(network, params, structure, meta)
+    from ._plastic import homeostasis_meta
+
+    meta["homeostasis"] = homeostasis_meta(network, meta["pop_offset"])
     check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
     return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
 

@@ -337,8 +337,10 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
             # the first chunk from a rough work estimate (about 0.1 s); later ones from the measured speed
             work = (c.meta["n_dendrites"] if c.kind == "soen" else c.n_neurons) + c.n_synapses / 16
             chunk = max(1, min(n_steps - n_done, max(100, int(2e7 / max(work, 1.0))), 100_000, chunk_cap))
+            homeo = [k for _, k in getattr(run_obj, "homeo", [])]  # homeostasis intervals (steps)
             while n_done < n_steps or (snaps and snaps[0] == n_done):
-                n0c, n1 = n_done, min(n_steps, n_done + chunk, snaps[0] if snaps else n_steps)
+                n_h = min(((n_done // k) + 1) * k for k in homeo) if homeo else n_steps
+                n0c, n1 = n_done, min(n_steps, n_done + chunk, snaps[0] if snaps else n_steps, n_h)
                 ts = time.perf_counter()
                 ev = explicit_events(c.inputs, dt, n_done, n1, spikes_in)
                 reached = run_obj.advance(n_done, n1, ev[0], ev[1], rec_every)
@@ -346,6 +348,9 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
                 err = run_obj.error()
                 store.add(steps, ids, rs, rp, dt, rec_every, reached * dt)  # the file's t_end follows its data
                 n_done = reached
+                if homeo and err is None:
+                    run_obj.count_spikes(ids)
+                    run_obj.homeostasis(n_done)
                 if snaps and snaps[0] == n_done and err is None:  # a weight snapshot, streamed like spikes
                     snaps.pop(0)
                     w_now = run_obj.weights()

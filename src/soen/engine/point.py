@@ -219,6 +219,9 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
                   y0=np.concatenate(y0))
     structure = dict(pop_off=pop_off, pop_n=pop_n, pop_kind=pop_kind, pop_order=pop_order, out_ptr=out_ptr,
                      out_tgt=out_tgt, out_d=out_d, in_ptr=in_ptr, in_syn=in_syn)
+    from ._plastic import homeostasis_meta
+
+    meta["homeostasis"] = homeostasis_meta(network, meta["pop_offset"])
     if rules:
         params["plastic_rules"] = np.array(rules)
         structure["rule_of"] = rule_of
@@ -265,6 +268,11 @@ class PointRun:
         self.ev_pos = np.zeros(1, dtype=np.int64)
         self.in_count = np.zeros(max(1, c.meta["n_nodes"] - n), dtype=np.int64)
         self.parallel = (engine.threads is None or engine.threads > 1) and n >= _PARALLEL_MIN_NEURONS
+        from ._plastic import homeostasis_arrays, homeostasis_steps
+
+        self.homeo = homeostasis_steps(c)
+        if self.homeo:  # per-neuron input offsets that adapt (soen.Homeostasis)
+            self.arrays.update(homeostasis_arrays(c, p["bias"]))
         self.plastic = "plastic_rules" in p
         if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
@@ -301,7 +309,8 @@ class PointRun:
                 st["out_ptr"], st["out_tgt"], a["w"] if self.plastic else p["out_w"], st["out_d"], src_step,
                 src_node, self.ev_pos,
                 node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
-                a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"], p["bias"],
+                a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"],
+                a["h_thresh"] if self.homeo else p["bias"],
                 self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
                 a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
                 c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
@@ -348,6 +357,17 @@ class PointRun:
         """Input spikes of every input channel (nodes after the neurons) so far."""
         return self.in_count[: self.c.meta["n_nodes"] - self.c.n_neurons].copy()
 
+    def count_spikes(self, ids) -> None:
+        """Spikes of the chunk just read (for homeostasis)."""
+        if self.homeo:
+            np.add.at(self.arrays["h_count"], ids, 1)
+
+    def homeostasis(self, n_done: int) -> None:
+        from ._plastic import homeostasis_update
+
+        if self.homeo:  # a lower input offset (a higher effective threshold) for a neuron that fired too much
+            homeostasis_update(self.arrays, self.homeo, self.c.params["bias"], n_done, self.c.dt_ns, -1.0)
+
     def weights(self) -> np.ndarray:
         """The current weight of every synapse (engine order; plastic ones as they evolved)."""
         return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params["out_w"], dtype=np.float64)
@@ -360,11 +380,16 @@ class PointRun:
                     updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)
 
     def state(self) -> dict:
-        return {**{k: self.arrays[k] for k in self.STATE + (self.PLASTIC_STATE if self.plastic else ())},
+        return {**{k: self.arrays[k] for k in self._state_keys()},
                 "_counters": self.totals + self.counters, "_in_count": self.in_count}
 
+    def _state_keys(self) -> tuple:
+        from ._plastic import HOMEO_STATE
+
+        return self.STATE + (self.PLASTIC_STATE if self.plastic else ()) + (HOMEO_STATE if self.homeo else ())
+
     def load_state(self, z) -> None:
-        for k in self.STATE + (self.PLASTIC_STATE if self.plastic else ()):
+        for k in self._state_keys():
             a = np.asarray(z[k])
             if (a.shape != self.arrays[k].shape and not k.startswith("ev_")) or a.dtype != self.arrays[k].dtype:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")

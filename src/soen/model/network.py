@@ -61,17 +61,22 @@ def _check_count(owner: str, n) -> int:
 class Population:
     """``n`` neurons of one morphology. ``positions_um``: optional (n, 2) or (n, 3) coordinates in µm.
 
-    ``name`` is identifier-like; ``n`` an integer in [1, 2**31 - 1].
+    ``name`` is identifier-like; ``n`` an integer in [1, 2**31 - 1]. ``homeostasis``: None or a
+    :class:`soen.Homeostasis` (each neuron's threshold adapts toward a target rate during the run).
     """
 
     name: str
     n: int
     neuron: Neuron = field(default_factory=Neuron)
     positions_um: np.ndarray | None = None
+    homeostasis: object = None
 
     def __post_init__(self) -> None:
+        from soen.plasticity import Homeostasis
+
         _check_name("Population", self.name)
         object.__setattr__(self, "n", _check_count("Population", self.n))
+        check_instance("Population.homeostasis", self.homeostasis, Homeostasis, allow_none=True)
         if not isinstance(self.neuron, Neuron) and not getattr(self.neuron, "_point_model", False):
             raise TypeError(f"Population.neuron must be a Neuron morphology or a standard point model "
                             f"(soen.models); got {show(self.neuron)} ({type(self.neuron).__name__})")
@@ -511,16 +516,17 @@ class Network:
                              f"source names must be unique")
 
     def add_population(self, name_or_pop, n: int | None = None, neuron: Neuron | None = None, *,
-                       positions_um=None) -> Population:
+                       positions_um=None, homeostasis=None) -> Population:
         """Add ``Population(name, n, neuron)`` (or a ready Population, with no further arguments) and return it."""
         if isinstance(name_or_pop, Population):
-            given = [k for k, v in (("n", n), ("neuron", neuron), ("positions_um", positions_um)) if v is not None]
+            given = [k for k, v in (("n", n), ("neuron", neuron), ("positions_um", positions_um),
+                                    ("homeostasis", homeostasis)) if v is not None]
             if given:
                 raise TypeError(f"Network.add_population: a ready Population ({name_or_pop.name!r}) takes no further "
                                 f"arguments; got {', '.join(given)} (set them in the Population)")
             pop = name_or_pop
         else:
-            pop = Population(name_or_pop, n, neuron if neuron is not None else Neuron(), positions_um)
+            pop = Population(name_or_pop, n, neuron if neuron is not None else Neuron(), positions_um, homeostasis)
         self._check_new_name(pop.name, "Population.name")
         self.populations[pop.name] = pop
         return pop
