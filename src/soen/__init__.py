@@ -42,8 +42,10 @@ from ._simulate import simulate
 from .engine.ir import Compiled, compile  # noqa: A004
 from .hardware import Hardware
 from .photonics import Layout
+from .plasticity import STDP, FluxStorage, Homeostasis
 
-_LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy", "engines"}
+_LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy", "engines",
+         "arbor"}
 
 
 def __getattr__(name: str):
@@ -63,5 +65,6 @@ __all__ = [
     "analysis", "circuits", "generators", "photonics",
     "Synapse", "Dendrite", "Soma", "FanInWarning", "Neuron", "point_neuron", "tree_neuron", "dag_neuron", "exc_inh_neuron",
     "Network", "Population", "Projection", "SpikeSource", "RegularSource", "PoissonSource",
+    "STDP", "FluxStorage", "Homeostasis", "arbor",
     "AllToAll", "OneToOne", "FixedProbability", "FixedInDegree", "FromList", "FromMatrix", "Uniform", "Normal",
 ]

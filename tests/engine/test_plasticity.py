@@ -123,3 +123,29 @@ def test_bad_plasticity_input_is_named():
         soen.simulate(_poisson_net(), 10 * MS, dt_ns=DT, weights_at_ns=[0.05 * MS])
     with pytest.raises(ValueError, match="no weight snapshots"):
         soen.simulate(_poisson_net(), 10 * MS, dt_ns=DT).weights("a->a")
+
+
+def test_plastic_networks_round_trip_through_network_files(tmp_path):
+    from soen.io.network_io import network_from_dict, network_to_dict
+    from soen.plasticity import FluxStorage, Homeostasis
+
+    net = _poisson_net()
+    net.add_population("q", 3, soen.point_neuron(), homeostasis=Homeostasis(2e6, interval_ns=100.0))
+    net.connect("q", "q", plasticity=FluxStorage(n_levels=5, photons_per_update=3.0))
+    back = network_from_dict(network_to_dict(net))
+    assert [p.plasticity for p in back.projections] == [p.plasticity for p in net.projections]
+    assert back.populations["q"].homeostasis == Homeostasis(2e6, interval_ns=100.0)
+
+
+def test_weight_plots():
+    from soen.plot.plasticity import plot_weight_histograms, plot_weight_matrix
+
+    r = soen.simulate(_poisson_net(n_post=3), 200 * MS, dt_ns=DT, seed=4, weights_at_ns=[0.0, 100 * MS])
+    fig = plot_weight_histograms(r, "inp->out")
+    assert len(fig.axes) == 3
+    fig = plot_weight_matrix(r, "inp->out")
+    img = fig.axes[0].images[0].get_array()
+    assert img.shape == (200, 3)
+    np.testing.assert_array_equal(np.asarray(img)[r.synapses("inp->out")], r.weights("inp->out"))
+    with pytest.raises(ValueError, match="bins must be a positive integer"):
+        plot_weight_histograms(r, "inp->out", bins=0)

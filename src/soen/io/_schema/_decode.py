@@ -22,6 +22,7 @@ from ._fields import (
     CONNECTORS,
     DISTRIBUTIONS,
     FILE,
+    PLASTICITY,
     SOURCES,
     FieldSpec,
     Options,
@@ -212,7 +213,8 @@ def _dec_field(s: FieldSpec, d: dict, where: str, o: Options):
     if s.name not in d:
         return _ABSENT
     v, k = d[s.name], s.kind
-    if _scalar(v) is None and k not in ("float?", "Synapse?", "refs?", "names?", "array?", "value"):
+    if _scalar(v) is None and k not in ("float?", "Synapse?", "Homeostasis?", "plasticity", "refs?", "names?", "array?",
+                                        "value"):
         if isinstance(s.default, float) and math.isinf(s.default):
             return _ABSENT  # an infinite bound stored as null
         if k in ("Soma", "Synapse", "neuron"):
@@ -284,6 +286,8 @@ def _dec_field(s: FieldSpec, d: dict, where: str, o: Options):
         return v if isinstance(v, str) else _int(v, w)
     if k == "connector":
         return _dec_tagged(v, CONNECTORS, w, o, "connectors")
+    if k == "plasticity":
+        return None if _scalar(v) is None else _dec_tagged(v, PLASTICITY, w, o, "plasticity rules")
     if k == "neuron":
         return _dec_neuron(v, w, o)
     raise TypeError(f"{w}: no decoder for kind {k!r}")  # pragma: no cover - see field_specs

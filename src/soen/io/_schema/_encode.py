@@ -9,7 +9,7 @@ import numpy as np
 from soen import models as _models
 from soen.model.morphology import Neuron
 
-from ._fields import _NESTED, CONNECTORS, DISTRIBUTIONS, FILE, SOURCES, Options, _join, field_specs
+from ._fields import _NESTED, CONNECTORS, DISTRIBUTIONS, FILE, PLASTICITY, SOURCES, Options, _join, field_specs
 
 
 def _unsupported(obj, where: str, o: Options):
@@ -72,6 +72,8 @@ def _enc_field(kind: str, v, where: str, o: Options):
         return v if isinstance(v, str) else int(v)
     if kind == "connector":
         return _enc_tagged(v, CONNECTORS, where, o)
+    if kind == "plasticity":
+        return None if v is None else _enc_tagged(v, PLASTICITY, where, o)
     if kind == "neuron":
         if isinstance(v, Neuron):
             return encode_object(v, where, o)

@@ -6,6 +6,7 @@ import dataclasses
 import re
 from dataclasses import MISSING, dataclass
 
+from soen import plasticity as _pl
 from soen.model import network as _net
 from soen.model.components import Soma, Synapse
 
@@ -21,6 +22,7 @@ CONNECTORS = (
 )
 SOURCES = (_net.PoissonSource, _net.RegularSource, _net.SpikeSource)
 DISTRIBUTIONS = (_net.Uniform, _net.Normal)
+PLASTICITY = (_pl.STDP, _pl.FluxStorage)
 _SOURCE_ALIASES = {"poisson": _net.PoissonSource, "regular": _net.RegularSource, "spikes": _net.SpikeSource}
 _INT64 = 2**63
 
@@ -76,8 +78,10 @@ _BY_FIELD = {
     ("FromMatrix", "matrix"): "matrix",
     ("FromList", "pre"): "int_array",
     ("FromList", "post"): "int_array",
+    ("Projection", "plasticity"): "plasticity",
+    ("Population", "homeostasis"): "Homeostasis?",
 }
-_NESTED = {"Soma": Soma, "Synapse": Synapse, "Synapse?": Synapse}
+_NESTED = {"Soma": Soma, "Synapse": Synapse, "Synapse?": Synapse, "Homeostasis?": _pl.Homeostasis}
 #: keys a multi-key field occupies in the plain form
 _MULTI = {"channels": ("times_ns", "counts"), "matrix": ("shape", "row", "col", "data")}
 
