@@ -149,3 +149,49 @@ def test_weight_plots():
     np.testing.assert_array_equal(np.asarray(img)[r.synapses("inp->out")], r.weights("inp->out"))
     with pytest.raises(ValueError, match="bins must be a positive integer"):
         plot_weight_histograms(r, "inp->out", bins=0)
+
+
+@pytest.mark.parametrize("engine", ["point", "soen"])
+def test_many_synapses_match_the_pairwise_sum_of_the_window(engine):
+    """Independent reference: with tiny amplitudes (no clipping) all-to-all additive STDP changes each
+    weight by the sum of the window over every (pre arrival, post spike) pair."""
+    rng = np.random.default_rng(0)
+    n_in, n_post = 6, 3
+    unit = MS if engine == "point" else 10.0  # point models: ms; SOEN: 10 ns (somas recover in ~50 ns)
+    dt = DT if engine == "point" else 0.1
+    tau = 20.0 * unit
+    pre_t = [np.sort(rng.uniform(5, 95, 8)).round(1) * unit for _ in range(n_in)]
+    post_kick = [np.sort(rng.uniform(5, 95, 5)).round(1) * unit for _ in range(n_post)]
+    rule = STDP(tau_plus_ns=tau, tau_minus_ns=tau, a_plus=1e-4, a_minus=1.2e-4, w_min=-1.0, w_max=1.0)
+    net = soen.Network()
+    if engine == "point":
+        net.add_population(soen.Population("post", n_post, neuron=models.LIF(tau_ms=10.0)))
+        w0, kick = 2.0**-10, 1000.0  # exact in float32 (the point engine stores weights so)
+    else:
+        net.add_population("post", n_post, soen.point_neuron())
+        w0, kick = 2.0**-10, 1.0
+    net.add_source(soen.SpikeSource("pre", pre_t))
+    net.add_source(soen.SpikeSource("kick", post_kick))
+    delay = 2.0 * unit
+    net.connect("pre", "post", soen.AllToAll(), weight=w0, delay_ns=delay, plasticity=rule)
+    net.connect("kick", "post", soen.OneToOne(), weight=kick, delay_ns=0.0, target="soma" if engine == "soen" else "sites")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = soen.simulate(net, 140 * unit, dt_ns=dt, seed=1)
+    pre, post = r.synapses("pre->post")
+    w = r.weights("pre->post")
+    assert pre.size == n_in * n_post and len(set(zip(pre.tolist(), post.tolist()))) == pre.size
+    dead = soen.Synapse().dead_time_ns if engine == "soen" else 0.0
+    for k in range(pre.size):
+        t_arr = []  # SOEN: a photon within the SPD's dead time of the last detection is not detected
+        for t in pre_t[pre[k]] + delay:
+            if not t_arr or t - t_arr[-1] >= dead - 1e-9:
+                t_arr.append(t)
+        t_arr = np.array(t_arr)
+        t_post = r.spike_times_ns[r.spike_ids == post[k]]
+        assert t_post.size >= 3
+        d = t_post[None, :] - t_arr[:, None]  # post − pre for every pair
+        dw = np.where(d >= 0, 1e-4 * np.exp(-np.abs(d) / tau), -1.2e-4 * np.exp(-np.abs(d) / tau)).sum()
+        assert abs(w[k] - (w0 + dw)) < 1e-12, (k, w[k], w0 + dw)

@@ -1,7 +1,7 @@
 """Plasticity updates shared by the CPU engines (Numba), event by event.
 
 The rules and their equations are described in :mod:`soen.plasticity`; a rule is lowered to one row
-of ``rules`` (:data:`soen.plasticity.RULE_FIELDS`). State of a run:
+of ``rules`` (:data:`soen.plasticity.RULE_FIELDS`). The engines pass the rows extended by :func:`with_decay_tables`. State of a run:
 
 * per synapse: ``w`` (float64 weight, read at delivery), ``x`` (presynaptic trace at the last
   arrival), ``xl`` (the step of that arrival, −1: none yet);
@@ -32,6 +32,28 @@ STREAM_PHOTON = STREAMS["plasticity_photon"]
 @nb.njit(cache=True, inline="always")
 def _clip(w, lo, hi):
     return lo if w < lo else (hi if w > hi else w)
+
+
+#: steps of the decay tables the engines append to the rule rows (exp(−d·dt/τ±) for d < DECAY_STEPS)
+DECAY_STEPS = 4096
+_NF = 11  # fields of a rule row (soen.plasticity.RULE_FIELDS)
+
+
+def with_decay_tables(rules, dt_ns: float):
+    """The rule rows followed by their trace decays per step, exp(−d·dt/τ+) and exp(−d·dt/τ−) for
+    d = 0 … DECAY_STEPS − 1 (a table lookup instead of an exponential per event)."""
+    d = np.arange(DECAY_STEPS) * float(dt_ns)
+    tabs = [np.concatenate([np.exp(-d / r[1]), np.exp(-d / r[2])]) for r in rules]
+    return np.hstack([np.asarray(rules, dtype=np.float64), np.array(tabs).reshape(len(rules), -1)]) if len(rules) \
+        else np.zeros((0, _NF + 2 * DECAY_STEPS))
+
+
+@nb.njit(cache=True, inline="always")
+def _decay(rr, which, steps, dt_ns):
+    """exp(−steps·dt/τ) of τ+ (which = 0) or τ− (1), from the row's table when it covers ``steps``."""
+    if steps < DECAY_STEPS:
+        return rr[_NF + which * DECAY_STEPS + steps]
+    return math.exp(-steps * dt_ns / rr[1 + which])
 
 
 @nb.njit(cache=True)
@@ -69,10 +91,10 @@ def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, 
     rr = rules[r]
     yv = 0.0
     if yl[i] >= 0:
-        yv = y[r, i] * math.exp(-(n - yl[i]) * dt_ns / rr[2])
+        yv = y[r, i] * _decay(rr, 1, n - yl[i], dt_ns)
     xv = 0.0
     if xl[k] >= 0:
-        xv = x[k] * math.exp(-(n - xl[k]) * dt_ns / rr[1])
+        xv = x[k] * _decay(rr, 0, n - xl[k], dt_ns)
     if rr[0] == 1.0:  # flux storage: one arrival, one possible step down; nearest-spike traces
         _flux_step(k, n, False, rr[4] * yv, r, rr, w, seed, key, eta, pc)
         xv = 1.0
@@ -93,14 +115,16 @@ def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, 
 @nb.njit(cache=True)
 def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, seed, key, eta, pc):
     """Neuron ``i`` spikes at step ``m``: potentiation of its plastic incoming synapses from their pre
-    traces, then the post trace bump of every rule."""
+    traces, then the post trace bump of every rule. An empty ``in_syn`` says that the per-synapse arrays
+    are stored in incoming order (synapse q of ``in_ptr``), which keeps this loop contiguous in memory."""
+    direct = in_syn.shape[0] == 0  # the state arrays are in incoming order already (the point engine)
     for q in range(in_ptr[i], in_ptr[i + 1]):
-        k = in_syn[q]
+        k = q if direct else in_syn[q]
         r = rule_of[k]
         if r < 0 or xl[k] < 0:
             continue
         rr = rules[r]
-        xv = x[k] * math.exp(-(m - xl[k]) * dt_ns / rr[1])
+        xv = x[k] * _decay(rr, 0, m - xl[k], dt_ns)
         if rr[0] == 1.0:
             _flux_step(k, m, True, rr[3] * xv, r, rr, w, seed, key, eta, pc)
         else:
@@ -115,7 +139,7 @@ def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, see
         rr = rules[r]
         yv = 0.0
         if yl[i] >= 0:
-            yv = y[r, i] * math.exp(-(m - yl[i]) * dt_ns / rr[2])
+            yv = y[r, i] * _decay(rr, 1, m - yl[i], dt_ns)
         y[r, i] = 1.0 if rr[8] != 0.0 else yv + 1.0
     yl[i] = m
 

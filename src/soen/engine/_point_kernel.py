@@ -319,7 +319,9 @@ def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
 def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl,
                    sy, syl, seed, syn_key, eta, pc):
     """:func:`_deliver_ev` with plasticity: each event is added with the synapse's weight as it is now,
-    then the synapse's rule sees the presynaptic arrival (:func:`soen.engine._plastic.pre_event`)."""
+    then the synapse's rule sees the presynaptic arrival (:func:`soen.engine._plastic.pre_event`). (The
+    per-synapse state stays in sender order: the events of one spike touch contiguous memory; a
+    post spike's updates walk its incoming list.)"""
     row = slot * ncol
     for q in range(ev_n[slot]):
         e = ev_e[slot, q]
@@ -519,8 +521,8 @@ def _run_py(
                 counters[5] += n_in
         if PLASTIC:  # spikes stamped t_n: after the arrivals of step n (Brian2's order: on_pre, then on_post)
             for q in range(pl_n[0]):
-                post_spike(pl_ids[q], n, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
-                           eta, pc)
+                post_spike(pl_ids[q], n, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
+                           syn_key, eta, pc)
             pl_n[0] = 0
         # populations in phase order
         for q in range(pop_order.shape[0]):

@@ -96,6 +96,9 @@ class SoenRun:
                                pyl=np.full(nn, -1, dtype=np.int64), pc=np.zeros(5 + nr, dtype=np.int64),
                                pl_ids=np.zeros(nn, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
             self.eta = eta
+            from ._plastic import with_decay_tables
+
+            self.rules_ext = with_decay_tables(p["plastic_rules"], c.dt_ns)
         from ._plastic import homeostasis_arrays, homeostasis_steps
 
         self.homeo = homeostasis_steps(c)
@@ -142,7 +145,7 @@ class SoenRun:
         if not self.plastic:
             return ()
         st, a = self.c.structure, self.arrays
-        return ((st["rule_of"], st["conn_post"], self.c.params["plastic_rules"], a["px"], a["pxl"], a["py"], a["pyl"],
+        return ((st["rule_of"], st["conn_post"], self.rules_ext, a["px"], a["pxl"], a["py"], a["pyl"],
                  st["syn_key"], self.eta, a["pc"], a["pl_ids"], a["pl_n"], st["in_ptr"], st["in_syn"]),)
 
     def count_spikes(self, ids) -> None:

@@ -276,14 +276,14 @@ class PointRun:
         self.plastic = "plastic_rules" in p
         if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
-            from ._plastic import snap_levels
+            from ._plastic import snap_levels, with_decay_tables
 
             w0 = snap_levels(np.array(p["out_w"], dtype=np.float64), st["rule_of"], p["plastic_rules"])
             self.arrays.update(w=w0, sx=np.zeros(n_syn),
                                sxl=np.full(n_syn, -1, dtype=np.int64), sy=np.zeros((n_rules, n)),
                                syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5 + n_rules, dtype=np.int64),
                                pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
-            self.pl = (st["rule_of"], p["plastic_rules"], st["syn_key"], np.ones(n_syn))
+            self.pl = (st["rule_of"], with_decay_tables(p["plastic_rules"], c.dt_ns), st["syn_key"], np.ones(n_syn))
             if engine.delivery != "events":  # plasticity reads weights at arrival: the event ring
                 a = self.arrays
                 a["ev_e"] = np.zeros((n_ring, 64), dtype=np.int64)
