@@ -25,10 +25,13 @@ bounded); the trace formulation and the all-to-all / nearest-spike pairings foll
 Diesmann & Gerstner 2008, Biol. Cybern. 98:459, doi:10.1007/s00422-008-0233-1; the multiplicative
 (soft-bound) form van Rossum, Bi & Turrigiano 2000, J. Neurosci. 20:8812.
 
-Delays: the presynaptic side sees spikes when they *arrive* (after the axonal delay), the
-postsynaptic side sees the neuron's own spikes at once: Brian2's convention for ``on_pre``/
-``on_post`` with a synaptic delay, and NEST's ``stdp_synapse`` with all of the delay taken as
-axonal (NEST takes it as dendritic by default, which shifts the window by the delay).
+Delays: the presynaptic side sees a spike when it *arrives* (after the projection's delay d), the
+postsynaptic side sees the neuron's own spikes at once, so a pair's interval is
+Δt = t_post − (t_pre + d). This is Brian2's convention for a delayed ``on_pre`` and an undelayed
+``on_post``; in NEST's terms the delay is purely axonal (dendritic delay 0). NEST's ``stdp_synapse``
+instead takes the whole delay as dendritic (the pre spike is seen at its emission t_pre, the post
+spike at t_post + d: Δt = t_post − t_pre + d), so for d > 0 its window sits 2d away from this one in
+spike emission times; for d = 0 all agree.
 
 Weights are those the engine stores: for the point models the magnitudes |w| (a negative weight
 on a conductance model's default target is an inhibitory conductance), for SOEN synapses the
