@@ -20,6 +20,19 @@ __all__ = ["JAX", "JaxRun", "DTYPES"]
 DTYPES = ("float64", "float32")
 
 
+def x64_context(enabled: bool):
+    """``jax.enable_x64(enabled)`` (JAX ≥ 0.6; ``jax.experimental.enable_x64`` before): 64-bit types
+    inside the block only, the process default ``jax_enable_x64`` untouched."""
+    import jax
+
+    f = getattr(jax, "enable_x64", None)
+    if f is not None:
+        return f(bool(enabled))
+    from jax.experimental import enable_x64, disable_x64  # noqa: I001
+
+    return enable_x64() if enabled else disable_x64()
+
+
 def _check_jax(what: str):
     try:
         import jax  # noqa: F401
@@ -40,7 +53,7 @@ class JaxRun:
         self.rec_idx = np.asarray(rec_idx, dtype=np.int64)
         self.B = int(engine.block_steps)
         self._x64 = engine.dtype == "float64"
-        with jax.enable_x64(self._x64):
+        with x64_context(self._x64):
             import jax.numpy as jnp
 
             from . import _jax_core as core
@@ -79,7 +92,7 @@ class JaxRun:
             np.add.at(self.in_count, np.asarray(src_node, np.int64) - self.low.node0_in, 1)
             self._n_in_spikes += int(np.size(src_step))
         B = self.B
-        with jax.enable_x64(self._x64):
+        with x64_context(self._x64):
             import jax.numpy as jnp
 
             if T <= 0:  # compile (the driver's zero-step call)
@@ -164,7 +177,7 @@ class JaxRun:
     def load_state(self, z) -> None:
         import jax
 
-        with jax.enable_x64(self._x64):
+        with x64_context(self._x64):
             import jax.numpy as jnp
 
             new = {}

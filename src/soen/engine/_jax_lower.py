@@ -298,12 +298,12 @@ def params_to_compiled(c, params: dict):
 def dense_inputs(c, n_steps: int, n0: int = 0) -> np.ndarray:
     """The explicit input spikes of ``c`` (SpikeSource, RegularSource) in steps [n0, n0 + n_steps) as a dense
     count array (n_steps, input channels), float64."""
-    from ._inputs import explicit_events
+    from ._inputs import explicit_events, spike_steps
 
     _check_inputs(c, "dense_inputs")
     n_nodes = int(c.meta["n_nodes"])
     n = c.n_neurons
-    step, node = explicit_events(c.inputs, c.dt_ns, n0, n0 + n_steps)
+    step, node = explicit_events(c.inputs, c.dt_ns, n0, n0 + n_steps, spike_steps(c.inputs, c.dt_ns))
     out = np.zeros((n_steps, n_nodes - n))
     np.add.at(out, (step - n0, node - n), 1.0)
     return out
