@@ -65,11 +65,13 @@ def main():
     ap.add_argument("--duration", type=float, default=600.0)
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--resume", default=None)
+    ap.add_argument("--output", default=None)
     a = ap.parse_args()
     warnings.simplefilter("ignore")  # (fan-in; oversubscription on a small test machine)
     eng = soen.engines.MPI(threads=a.threads, partition=a.partition, integrator="heun" if a.heun else "euler",
                            parallel_min_dendrites=0)
-    res = eng.simulate(network(a.net), a.duration, **run_kwargs(a.net, checkpoint=a.checkpoint, resume=a.resume))
+    res = eng.simulate(network(a.net), a.duration, **run_kwargs(a.net, checkpoint=a.checkpoint, resume=a.resume,
+                                                                 output=a.output))
     if eng.rank != 0:
         assert res is None
         return

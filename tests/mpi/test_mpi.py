@@ -154,3 +154,18 @@ def test_the_epoch_is_the_shortest_possible_event_delay_plus_one_step():
     ideal = soen.compile(net, dt_ns=0.1, seed=1)
     assert min_event_delay_steps(ideal) == int(np.asarray(ideal.structure["out_delay"][:int(
         ideal.structure["out_ptr"][n])]).min()) == 10  # the shortest delay, 1 ns
+
+
+@needs_mpiexec
+@pytest.mark.slow
+def test_a_results_file_written_by_rank_0_holds_the_run(tmp_path):
+    import soen
+
+    mem = launch(tmp_path, 2, "photonic", name="mem.npz")
+    h5 = tmp_path / "run.h5"
+    filed = launch(tmp_path, 2, "photonic", "--output", str(h5), name="filed.npz")
+    assert_identical(mem, filed)
+    back = soen.io.load(h5)
+    np.testing.assert_array_equal(back.spike_ids, mem["i"])
+    np.testing.assert_array_equal(back.spike_times_ns, mem["t"])
+    assert back.complete and back.metadata["engine"] == "mpi-soen|euler|ranks=2|round_robin"
