@@ -130,6 +130,10 @@ def test_bad_options_are_refused_before_any_run():
         soen.engines.MPI(threads=0)
     with pytest.raises(ValueError, match=r"partition as an array must hold one integer rank per neuron \(shape \(61,\)\)"):
         soen.engines.MPI(partition=np.zeros(5, dtype=int)).compile(network("rec"))
+    plastic = network("sparse")
+    plastic.connect("a", "a", soen.FixedInDegree(2), weight=0.1, plasticity=soen.STDP())
+    with pytest.raises(ValueError, match=r"does not run plastic projections yet \(plasticity= on a->a"):
+        soen.engines.MPI().simulate(plastic, 10.0)
     # the engine compiles its own part on every rank: soen.simulate(..., engine=MPI()) says how to call it
     with pytest.raises(ValueError, match=r"MPI\(\.\.\.\)\.simulate\(network"):
         soen.simulate(network("sparse"), 10.0, engine=soen.engines.MPI())

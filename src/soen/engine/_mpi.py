@@ -609,6 +609,10 @@ class MPI:
         if _is_point(network):
             raise ValueError("soen.engines.MPI runs SOEN networks; this one holds point models (soen.models): "
                              "use soen.engines.CPU")
+        plastic = [f"{p.pre}->{p.post}" for p in network.projections if getattr(p, "plasticity", None) is not None]
+        if plastic:
+            raise ValueError(f"soen.engines.MPI does not run plastic projections yet (plasticity= on "
+                             f"{', '.join(plastic[:3])}); run them on soen.engines.CPU")
         dt_ns = check_dt_ns(dt_ns)
         seed = check_seed(seed)
         rank_of = partition_ranks(network, self.size, self.partition)
