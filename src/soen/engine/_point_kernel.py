@@ -34,6 +34,7 @@ from soen._rng import poisson
 from ._poisson import GUIDE_M, STREAM_POISSON, _poisson_count, poisson_tables  # noqa: F401 (re-exported)
 from soen.engine._fastexp import fexp
 from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
+from ._plastic import _decay as _decay_row
 from ._plastic import post_spike, pre_event
 
 
@@ -323,12 +324,34 @@ def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu,
     per-synapse state stays in sender order: the events of one spike touch contiguous memory; a
     post spike's updates walk its incoming list.)"""
     row = slot * ncol
+    n_up = 0
     for q in range(ev_n[slot]):
         e = ev_e[slot, q]
         k = ev_k[slot, q]
-        flat[row + out_tgt[e]] += k * out_w[e]
-        pre_event(e, n, dt_ns, int(k), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key,
-                  eta, pc)
+        t = out_tgt[e]
+        flat[row + t] += k * out_w[e]
+        r = rule_of[e]
+        if r < 0:
+            continue
+        rr = rules[r]
+        if rr[0] != 0.0:  # flux storage (and anything but plain STDP): the shared rule code
+            pre_event(e, n, dt_ns, int(k), t % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key, eta,
+                      pc)
+            continue
+        # pair STDP written out here: one call per event with a dozen arrays costs more than the update
+        i = t % n_neu
+        yv = sy[r, i] * _decay_row(rr, 1, n - syl[i], dt_ns) if syl[i] >= 0 else 0.0
+        xv = sx[e] * _decay_row(rr, 0, n - sxl[e], dt_ns) if sxl[e] >= 0 else 0.0
+        wk = out_w[e]
+        for _ in range(int(k)):
+            wk -= rr[4] * ((wk - rr[5]) if rr[7] != 0.0 else 1.0) * yv
+            wk = rr[5] if wk < rr[5] else (rr[6] if wk > rr[6] else wk)
+            xv = 1.0 if rr[8] != 0.0 else xv + 1.0
+            n_up += 1
+        out_w[e] = wk
+        sx[e] = xv
+        sxl[e] = n
+    pc[4] += n_up
     ev_n[slot] = 0
 
 

@@ -230,7 +230,7 @@ def _run_steps_py(
                 c0 = counters[0]
                 _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
                          st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
-                if counters[0] > c0 and k < pl[0].shape[0]:
+                if counters[0] > c0 and k < pl[1].shape[0]:  # connections (not refractory drives)
                     pre_event(k, n, dt, 1, pl[1][k], pl[0], pl[2], sy_w, pl[3], pl[4], pl[5], pl[6], seed, pl[7],
                               pl[8], pl[9])
             else:
