@@ -58,7 +58,9 @@ def simulate(
     hardware : a :class:`soen.Hardware` for photonic delivery, device spread and noise (default None:
         ideal — every synapse of a spike fires after the projection's delay).
     layout : a :class:`soen.photonics.Layout` giving neuron positions for the photonic link model.
-    engine : ``"cpu"`` or an engine object (:mod:`soen.engines`, e.g. ``soen.engines.CPU(threads=2)``).
+    engine : ``"cpu"`` or an engine object (:mod:`soen.engines`, e.g. ``soen.engines.CPU(threads=2)``);
+        ``soen.engines.MPI()`` (run the script on every rank with mpiexec) builds each rank's share of
+        the network and returns the Result on rank 0, None on the others.
     output : path of an HDF5 results file written in chunks during the run (see ``soen.io.results``);
         an interrupted or failed run leaves a valid file marked incomplete.
     checkpoint : path of an NPZ checkpoint written when the run ends (also when interrupted).
@@ -87,6 +89,17 @@ def simulate(
     from soen.engines import CPU
 
     t0 = time.perf_counter()
+    if getattr(engine, "builds_per_rank", False):  # a partitioned engine (soen.engines.MPI) compiles per rank
+        if not isinstance(network, Network):
+            raise TypeError(f"{type(engine).__name__} builds each rank's share of the network itself: pass the "
+                            f"soen.Network, not a {type(network).__name__}")
+        if integrator is not None or threads is not None or weights_at_ns is not None:
+            raise ValueError(f"simulate with {type(engine).__name__}: give integrator/threads to the engine; "
+                             f"weights_at_ns needs plastic projections, which it does not run")
+        return engine.simulate(network, duration_ns, dt_ns=dt_ns, seed=seed, record=record,
+                               record_every_ns=record_every_ns, progress=progress, table=table, hardware=hardware,
+                               layout=layout, output=output, checkpoint=checkpoint, resume=resume,
+                               keep_in_memory=keep_in_memory)
     if isinstance(network, Compiled):
         given = dict(table=table, hardware=hardware, layout=layout)
         extra = [k for k, v in given.items() if v is not None]

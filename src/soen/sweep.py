@@ -20,6 +20,7 @@ import hashlib
 import itertools
 import json
 import sys
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -192,3 +193,13 @@ def to_array(rows: list[dict]) -> np.ndarray:
         a[k] = [r[k] for r in rows]
     return a
 
+
+
+class _CallableModule(types.ModuleType):
+    """``soen.sweep(...)`` calls :func:`sweep`; ``from soen.sweep import sweep, to_array`` works too."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -533,6 +533,9 @@ class MPI:
         ``threads > 1`` (default 4096, as the CPU engine).
     """
 
+    #: soen.simulate hands the Network to :meth:`simulate` (each rank compiles its own share)
+    builds_per_rank = True
+
     kind = "soen"
 
     def __init__(self, threads: int = 1, partition="round_robin", integrator: str = "euler", comm=None,
