@@ -11,14 +11,14 @@ import pytest
 pytest.importorskip("jax", reason="soen.train needs jax (pip install 'soen[jax]')")
 pytest.importorskip("optax", reason="soen.train needs optax (pip install 'soen[jax]')")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
+import jax
+import jax.numpy as jnp
 
-import soen  # noqa: E402
-import soen.train as st  # noqa: E402
-from soen import models  # noqa: E402
-from soen.circuits import default_table  # noqa: E402
-from soen.train import encoders  # noqa: E402
+import soen
+import soen.train as st
+from soen import models
+from soen.circuits import default_table
+from soen.train import encoders
 
 TABLE = default_table()
 
@@ -130,7 +130,7 @@ def test_surrogate_gradient_of_spike_count_has_the_sign_of_the_count_change():
 
         x = dense_inputs(c, 200)
         with m.context():
-            def count(p):
+            def count(p, m=m, x=x):
                 return jnp.sum(m.forward(p, x)["spikes"])
             p0 = {k: jnp.asarray(v) for k, v in m.init_params().items()}
             g = float(np.asarray(jax.grad(count)(p0)[key])[0])

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("jax", reason="the JAX engine needs jax (pip install 'soen[jax]')")
 
-import soen  # noqa: E402
-from soen import models  # noqa: E402
+import soen
+from soen import models
 
 DUR_NS, DT_NS = 1000.0, 0.1  # 1 µs, 10,000 steps
 

@@ -17,8 +17,8 @@ import pytest
 
 pytest.importorskip("jax", reason="the JAX engine needs jax (pip install 'soen[jax]')")
 
-import soen  # noqa: E402
-from soen.circuits import default_table  # noqa: E402
+import soen
+from soen.circuits import default_table
 
 TABLE = default_table()
 

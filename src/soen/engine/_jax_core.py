@@ -35,14 +35,14 @@ import numpy as np
 
 __all__ = ["SURROGATES", "spike", "rate", "point_forward", "soen_forward", "point_state0", "soen_state0"]
 
-from ._jax_lower import SURROGATE_NAMES as SURROGATES  # noqa: E402
+from ._jax_lower import SURROGATE_NAMES as SURROGATES
 
 
 def _surrogate_grad(x, kind: str, slope: float):
     """Derivative of the smooth stand-in of the Heaviside step at x (units of the state, e.g. mV or I_c).
 
     * ``fast_sigmoid``: 1/(1 + slope·|x|)² (SuperSpike, Zenke & Ganguli 2018);
-    * ``arctan``: 1/(1 + (π·slope·x/2)²) (the derivative of ½ + arctan(π·slope·x/2)/π, scaled by π/2·slope⁻¹·slope);
+    * ``arctan``: 1/(1 + (π·slope·x/2)²) (the derivative of (2/(π·slope))·arctan(π·slope·x/2), peak 1);
     * ``triangle``: max(0, 1 − slope·|x|) (piecewise linear, Esser et al. 2016 PNAS 113:11441, Bellec et al. 2018).
 
     Each has its peak 1 at x = 0; ``slope`` (1/unit of x) sets its width."""
@@ -236,7 +236,8 @@ def soen_state0(low, dtype):
 
 
 def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigmoid", slope=20.0,
-                 detach_reset=True, state=None, n0=0, active=None, record=None, readout=None):
+                 detach_reset=True, state=None, n0=0, active=None, record=None, readout=None,
+                 dense_limit=4_000_000):
     """Run a SOEN network over the steps of ``inputs`` (T, input channels: spike counts per step).
 
     ``params``: ``sy_w`` (synapse weights), ``cp_J`` (couplings), ``d_offset`` (flux offsets, Φ0),
@@ -244,8 +245,8 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     (outputs, final state); outputs: ``spikes`` (T, neurons) stamped t_{n+1}, ``s_soma`` (T, neurons)
     the soma loop currents at t_{n+1} (after reset), with ``readout`` (dendrite ids) ``s_read`` at
     t_{n+1} before the soma reset, and with ``record`` (dendrite ids) ``rec_s`` (at t_n) and ``rec_phi``."""
-    f = lambda a: jnp.asarray(a, dtype)  # noqa: E731
-    i32 = lambda a: jnp.asarray(a, jnp.int32)  # noqa: E731
+    f = lambda a: jnp.asarray(a, dtype)
+    i32 = lambda a: jnp.asarray(a, jnp.int32)
     tab = (f(low.table[0]), low.table[1], low.table[2], low.table[3], low.table[4])
     w = f(params["sy_w"])
     J = f(params["cp_J"])
@@ -253,8 +254,8 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     bias = f(params["d_bias"])
     thr = f(params["nr_thresh"])
     hb, ahb = f(low.d_hb), f(low.d_ahb)
-    ch_dend, ch_dr, ch_df = i32(low.ch_dend), f(low.ch_dr), f(low.ch_df)
-    cp_src, cp_tgt = i32(low.cp_src), i32(low.cp_tgt)
+    ch_dr, ch_df = f(low.ch_dr), f(low.ch_df)
+    cp_src = i32(low.cp_src)
     sy_ch, sy_pre, sy_d = i32(low.sy_ch), i32(low.sy_pre), i32(low.sy_d)
     A, ths, tf, dead = f(low.sy_A), f(low.sy_ths), f(low.sy_tf), f(low.sy_dead)
     hs = i32(low.sy_hs)
@@ -262,7 +263,7 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     has_hs = hs > 0
     soma = i32(low.nr_soma)
     ref_steps = i32(low.nr_ref_steps)
-    nd, nch, nn = low.nd, low.nch, low.nn
+    nch = low.nch
     ch_rows, cp_rows = i32(low.ch_rows), i32(low.cp_rows)
     dt = low.dt_ns
     rec = None if record is None else i32(np.asarray(record, dtype=np.int64))
@@ -272,6 +273,16 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     steps = n0 + jnp.arange(T, dtype=jnp.int32)
     act = jnp.ones(T, bool) if active is None else active
     seg = jax.ops.segment_sum
+    # photons → channels: a 0/1 matrix product when small (fast under vmap), else segment sums
+    dense = low.nsyn * nch <= dense_limit
+    if dense:
+        M = jax.nn.one_hot(sy_ch, nch, dtype=dtype)  # (synapses, channels)
+        hs_vals = [int(h) for h in np.unique(low.sy_hs) if h > 0]
+        hs_mask = {h: jnp.asarray(low.sy_hs == h) for h in hs_vals}
+
+    def to_ch(cols):
+        X = jnp.stack(cols, axis=1)
+        return M.T @ X if dense else seg(X, sy_ch, nch)
 
     def step(carry, xs):
         n, x_in, a_ = xs
@@ -289,19 +300,22 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
         phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
         wa = a * w
         phi_p = A + (phi_m - A) * e0
-        C = carry["C"] + seg(wa * A, sy_ch, nch)
-        R = carry["R"] + seg(wa * (phi_m - A), sy_ch, nch)
-        F = carry["F"] - seg(wa * phi_m, sy_ch, nch)
         now = jnp.where(has_hs, 0.0, wa)  # zero hotspot lag: the end at once
-        C = C - seg(now * A, sy_ch, nch)
-        R = R - seg(now * (phi_m - A), sy_ch, nch)
-        F = F + seg(now * phi_p, sy_ch, nch)
+        d6 = to_ch([wa * A, wa * (phi_m - A), wa * phi_m, now * A, now * (phi_m - A), now * phi_p])
+        C = carry["C"] + d6[:, 0] - d6[:, 3]
+        R = carry["R"] + d6[:, 1] - d6[:, 4]
+        F = carry["F"] - d6[:, 2] + d6[:, 5]
         later = jnp.where(has_hs, wa, 0.0)
-        s2 = (n + hs) % K
         pend = carry["pend"]
-        pend = pend.at[sy_ch, s2, 0].add(-later * A)
-        pend = pend.at[sy_ch, s2, 1].add(-later * (phi_m - A) * e1)
-        pend = pend.at[sy_ch, s2, 2].add(later * phi_p * e2)
+        cols = [-later * A, -later * (phi_m - A) * e1, later * phi_p * e2]
+        if dense:
+            for h in hs_vals:
+                mk = hs_mask[h]
+                pend = pend.at[:, (n + h) % K, :].add(to_ch([jnp.where(mk, v, 0.0) for v in cols]))
+        else:
+            s2 = (n + hs) % K
+            for q, v in enumerate(cols):
+                pend = pend.at[sy_ch, s2, q].add(v)
         phi_end = jnp.where(acc, phi_p, phi_end)
         last = jnp.where(acc, n, last)
         # dendrites (Jacobi: all read s at t_n)

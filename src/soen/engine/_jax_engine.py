@@ -175,7 +175,6 @@ class JaxRun:
                 "_counts": np.array([self._n_in_spikes], dtype=np.int64), "_in_count": self.in_count}
 
     def load_state(self, z) -> None:
-        import jax
 
         with x64_context(self._x64):
             import jax.numpy as jnp

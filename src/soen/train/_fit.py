@@ -28,7 +28,7 @@ def save_params(path, params: dict, **extra) -> Path:
     p = Path(path)
     np.savez(p, **{f"param.{k}": np.asarray(v) for k, v in params.items()},
              **{f"extra.{k}": np.asarray(v) for k, v in extra.items()})
-    return p if p.suffix == ".npz" else p.with_suffix(p.suffix + ".npz") if not str(p).endswith(".npz") else p
+    return p if str(p).endswith(".npz") else Path(str(p) + ".npz")  # (numpy appends .npz)
 
 
 def load_params(path) -> dict:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from soen.engine._jax_lower import (SURROGATE_NAMES, PointLowered, full_params, initial_params, lower,
-                                    params_to_compiled)
+from soen.engine._jax_lower import (
+    SURROGATE_NAMES,
+    PointLowered,
+    full_params,
+    initial_params,
+    lower,
+    params_to_compiled,
+)
 
 __all__ = ["Model"]
 
@@ -106,9 +112,9 @@ class Model:
             full["out_w"] = w + jax.lax.stop_gradient(w.astype(jnp.float32).astype(dt) - w)
         kw = dict(dtype=dt, surrogate=self.surrogate, slope=self.slope, detach_reset=self.detach_reset)
         if self.point:
-            one = lambda x: core.point_forward(self.low, full, x, **kw)[0]  # noqa: E731
+            one = lambda x: core.point_forward(self.low, full, x, **kw)[0]
         else:
-            one = lambda x: core.soen_forward(self.low, full, x, readout=self.readout, **kw)[0]  # noqa: E731
+            one = lambda x: core.soen_forward(self.low, full, x, readout=self.readout, **kw)[0]
         x = jnp.asarray(inputs, dt)
         if x.ndim == 2:
             return one(x)
