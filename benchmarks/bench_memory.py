@@ -40,7 +40,7 @@ def duration_child(duration_ns: float, path: str) -> dict:
 def synapse_child(n_syn: int) -> dict:
     import soen
 
-    n = 10_000
+    n = max(10_000, n_syn // 2_000)  # at most 2,000 synapses per neuron (FixedInDegree needs k < n)
     k = max(1, n_syn // n)
     net = soen.Network()
     net.add_population("a", n, soen.tree_neuron((4,), coupling=0.3))

@@ -91,7 +91,7 @@ def sweep(fn: Callable[..., Any], grid, *, executor=None, seed: int = 0, progres
     fn : the function of one point (picklable for a process or MPI pool: defined at module level).
         It returns a dict (its items become columns), or any other value (column ``"result"``).
     grid : a dict name → values (their Cartesian product) or a list of dicts (the points).
-    executor : None (a ``ProcessPoolExecutor`` of ``max_workers``, closed afterwards), ``"serial"``, or
+    executor : None (a ``ProcessPoolExecutor`` of ``max_workers`` started with "spawn", closed afterwards), ``"serial"``, or
         any executor with ``submit`` (left open).
     seed : base seed; the point's seed is :func:`point_seed` (seed, point), also stored in the row.
     progress : a progress bar (default: when stderr is a terminal and there are more than 4 points).
@@ -112,10 +112,12 @@ def sweep(fn: Callable[..., Any], grid, *, executor=None, seed: int = 0, progres
     n = len(points)
     own = None
     if executor is None:
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         workers = max_workers or min(n, _cores()) or 1
-        own = executor = ProcessPoolExecutor(max_workers=workers)
+        # "spawn": a forked child of a process running threads (Numba's, JAX's) can deadlock
+        own = executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     elif executor != "serial" and not hasattr(executor, "submit"):
         raise TypeError(f"executor must be None, 'serial' or an object with submit() (a concurrent.futures "
                         f"Executor), got {executor!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -19,8 +20,8 @@ def strip(rows):
 
 def test_the_table_is_identical_serial_and_on_a_process_pool_and_follows_the_grid():
     serial = sweep(noisy_product, GRID, executor="serial", seed=7)
-    with ProcessPoolExecutor(max_workers=2) as ex:
-        pool = sweep(noisy_product, GRID, executor=ex, seed=7)
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        pool = sweep(noisy_product, GRID, executor=ex, seed=7)  # (spawn: forking a process that runs JAX warns)
     assert strip(pool) == strip(serial)
     assert len({r["pid"] for r in pool} - {r["pid"] for r in serial}) >= 1  # it did run elsewhere
     assert [(r["a"], r["b"]) for r in serial] == [(a, b) for a in GRID["a"] for b in GRID["b"]]
