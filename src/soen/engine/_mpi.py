@@ -17,7 +17,8 @@ doi:10.3389/fninf.2018.00002):
   rank steps its neurons with a kernel that records its spikes but does not push their synapse events
   (``DEFER``); the refractory drive stays local and immediate; input spikes are pushed at their step.
 * **Exchange.** At every epoch end (absolute steps k·D, independent of the chunks of the driver) the
-  ranks ``Allgatherv`` the epoch's (stamp step, global neuron id) pairs (int64 buffers) and every rank
+  ranks ``Allgatherv`` the epoch's spikes, each packed in one int64 ((stamp − the epoch's first stamp)
+  << 40 | global neuron id: 8 B per spike on the wire), and every rank
   pushes all of them, in (step, id) order, into its delay ring, onto its own synapses. The per-sender
   spike counter that keys the photon draws is global-sized on each rank and advanced for every spike,
   so photon counts, emission times and jitter are those of the single-process run.
@@ -49,6 +50,9 @@ from soen.engine._soen_cpu import INTEGRATORS, SoenRun
 from soen.engine.ir import Compiled
 
 __all__ = ["MPI", "Z_MAX", "OversubscriptionWarning", "min_event_delay_steps", "partition_ranks"]
+
+_ID_MASK = (1 << 40) - 1  # a packed spike: (step − the epoch's first stamp) << 40 | global neuron id
+_NO_STEP = 2**62
 
 #: the largest |z| that soen._rng.normal can return (Box–Muller on 53-bit uniforms u ≥ 2**-54: 8.652),
 #: with a margin for rounding
@@ -154,6 +158,7 @@ class _Part:
         self.stop_step = None
         self.n_exchanges = 0
         self.n_exchanged = 0
+        self.bytes_sent = 0  # spike payload this rank sent (8 B per spike when packed)
         self.t_exchange_s = 0.0
 
     # ---- set-up ----------------------------------------------------------------------------
@@ -239,29 +244,43 @@ class _Part:
         t0 = time.perf_counter()
         comm = self.comm
         f = self.failed
-        head = np.array([self.pend_step.size if emit else 0, 1 if f else 0, f[1] if f else 0, f[0] if f else 0],
+        has = emit and self.pend_step.size > 0
+        head = np.array([self.pend_step.size if emit else 0, 1 if f else 0, f[1] if f else 0, f[0] if f else 0,
+                         int(self.pend_step.min()) if has else _NO_STEP, int(self.pend_step.max()) if has else -1],
                         dtype=np.int64)
-        heads = np.empty((self.size, 4), dtype=np.int64)
+        heads = np.empty((self.size, 6), dtype=np.int64)
         comm.Allgather([head, _M.INT64_T], [heads, _M.INT64_T])
         bad = np.flatnonzero(heads[:, 1])
         if bad.size:
             k = bad[np.argmin(heads[bad, 2])]
             self.error = (int(heads[k, 3]), int(heads[k, 2]))
         if emit:
-            counts = 2 * heads[:, 0]
-            total = int(counts.sum())
-            if total:
-                send = np.empty(2 * self.pend_step.size, dtype=np.int64)
-                send[0::2] = self.pend_step
-                send[1::2] = self.pend_id
-                recv = np.empty(total, dtype=np.int64)
+            n_spk = int(heads[:, 0].sum())
+            if n_spk:
+                # one int64 per spike: (step − the epoch's first stamp) << 40 | neuron id (8 B on the wire);
+                # two when an epoch spans 2**23 steps or more or the network has 2**40 neurons
+                base = int(heads[:, 4].min())
+                packed = int(heads[:, 5].max()) - base < 2**23 and self.n_glob < _ID_MASK
+                per = 1 if packed else 2
+                counts = per * heads[:, 0]
+                if packed:
+                    send = ((self.pend_step - base) << 40) | self.pend_id
+                else:
+                    send = np.empty(2 * self.pend_step.size, dtype=np.int64)
+                    send[0::2] = self.pend_step
+                    send[1::2] = self.pend_id
+                recv = np.empty(int(counts.sum()), dtype=np.int64)
                 displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
                 comm.Allgatherv([send, _M.INT64_T], [recv, (counts, displs), _M.INT64_T])
-                steps, ids = recv[0::2], recv[1::2]
+                if packed:
+                    steps, ids = (recv >> 40) + base, recv & _ID_MASK
+                else:
+                    steps, ids = recv[0::2], recv[1::2]
                 o = np.lexsort((ids, steps))
                 if self.error is None:
                     self._emit(np.ascontiguousarray(steps[o]), np.ascontiguousarray(ids[o]))
-                self.n_exchanged += total // 2
+                self.n_exchanged += n_spk
+                self.bytes_sent += 8 * per * int(heads[self.rank, 0])
             self.pend_step = np.empty(0, dtype=np.int64)
             self.pend_id = np.empty(0, dtype=np.int64)
             self.n_exchanges += 1
@@ -733,7 +752,7 @@ class MPI:
             numba.set_num_threads(old)
 
     def _stats(self, part):
-        self.stats.update(exchanges=part.n_exchanges, spikes_exchanged=part.n_exchanged,
+        self.stats.update(exchanges=part.n_exchanges, spikes_exchanged=part.n_exchanged, bytes_sent=part.bytes_sent,
                           exchange_s=part.t_exchange_s)
 
     def _shell(self, c, network, gdo, sizes, rank_of, dt_ns):
