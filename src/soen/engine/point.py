@@ -35,12 +35,16 @@ from soen.plasticity import rule_row
 
 from ._connect import connection_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs, poisson_channels
+from ._soen_build import post_blocks
 from ._poisson import channel_tables
 from .ir import Compiled
 
 __all__ = ["compile_point", "resolve_projection", "PointCPU", "NS_PER_MS"]
 
 NS_PER_MS = 1e6
+#: above this many synapses the connections are drawn twice (count, then place) to hold only the final
+#: columns and one block of draws
+REDRAW_SYNAPSES = 50_000_000
 _PARALLEL_MIN_NEURONS = 20000  # below this the per-step thread launches cost more than they save
 
 
@@ -112,7 +116,10 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     from ._validate import check_memory
 
     n_syn_est = expected_connections(network)
-    check_memory(f"compiling about {n_syn_est:,.0f} synapses", 40.0 * n_syn_est)
+    # peak per synapse: the final columns (10 B) and the incoming lists (4 B), plus the packed blocks
+    # (16 B) kept between counting and placing when the network is small enough to draw once
+    check_memory(f"compiling about {n_syn_est:,.0f} synapses",
+                 (16.0 if n_syn_est > REDRAW_SYNAPSES else 32.0) * n_syn_est)
 
     dt_ms = dt_ns / NS_PER_MS
     names = list(network.populations)
@@ -153,7 +160,7 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     # each projection is packed at once into compact int32/float32 columns (one compiled pass, no
     # int64 temporaries), then all are scattered into CSR by sender (counting sort, stable)
     parts = []
-    rules, plastic_names, plastic_parts = [], [], []  # plasticity: a rule row per plastic projection
+    rules, plastic_names = [], []  # plasticity: a rule row per plastic projection
     proj_names = projection_names(network)
     zero_edges: set = set()
     counts = np.zeros(n_nodes + 1, dtype=np.int64)
@@ -162,12 +169,13 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
         raise ValueError(f"network too large for int32 neuron indices ({n_neu} neurons, {n_nodes} spiking nodes)")
     from .compile import delay_steps_of, rounds_delay
 
-    for p_index, proj in enumerate(network.projections):
+    def pack(p_index, proj, posts, counts_into):
+        """Draw one block of a projection (target neurons ``posts``; None: all) and pack it."""
         pre_is_pop = proj.pre in network.populations
         pre_off = int(pop_off[pop_index[proj.pre]]) if pre_is_pop else src_offset[proj.pre]
         post_pop = network.populations[proj.post]
         where = f"Projection {proj.pre!r}->{proj.post!r}"
-        pre, post, w, delay = resolve_projection(network, p_index, seed, compact=True)
+        pre, post, w, delay = resolve_projection(network, p_index, seed, compact=True, posts=posts)
         n = pre.size
         typ = _target_types(post_pop.neuron, proj.target, w, where)
         if not rounds_delay(proj):
@@ -176,20 +184,30 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
         packed = tuple(np.empty(n, dtype=t) for t in (np.int32, np.int32, np.float32, np.int32))
         d_lo, d_hi = pack_edges(
             pre, post, w, delay, typ, pre_off, int(pop_off[pop_index[proj.post]]), n_neu, float(dt_ns), d_add,
-            counts, *packed,
+            counts_into, *packed,
         )
-        rid, keys = -1, None
+        keys = None
         if proj.plasticity is not None:
-            rid = len(rules)
+            keys = connection_keys(np.full(n, name_id(proj_names[p_index]), dtype=np.int64), pre, post)
+        return packed, keys, (n > 0 and pre_is_pop and d_lo == 0), int(d_hi)
+
+    # large networks: draw twice (count, then place), holding only the final columns and one block;
+    # smaller ones keep the packed blocks between the two steps (one draw)
+    redraw = n_syn_est > REDRAW_SYNAPSES
+    rid_of = {}
+    for p_index, proj in enumerate(network.projections):
+        if proj.plasticity is not None:
+            rid_of[p_index] = len(rules)
             rules.append(rule_row(proj.plasticity))
             plastic_names.append(proj_names[p_index])
-            keys = connection_keys(np.full(n, name_id(proj_names[p_index]), dtype=np.int64), pre, post)
-        plastic_parts.append((rid, keys))
-        del pre, post, w, delay
-        if n and pre_is_pop and d_lo == 0:
-            zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
-        dmax = max(dmax, int(d_hi))
-        parts.append(packed)
+        for posts in post_blocks(network, proj):
+            packed, keys, zero, d_hi = pack(p_index, proj, posts, counts)
+            if zero:
+                zero_edges.add((pop_index[proj.pre], pop_index[proj.post]))
+            dmax = max(dmax, d_hi)
+            if not redraw:
+                parts.append((p_index, packed, keys))
+            del packed, keys
     pop_order = _phases(n_pops, zero_edges, names)
 
     out_ptr = np.cumsum(counts)  # counts[s + 1] = out-degree of s: out_ptr[0] = 0
@@ -200,12 +218,21 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     pos = out_ptr[:-1].copy()
     rule_of = np.full(n_syn, -1, dtype=np.int16) if rules else None
     syn_key = np.zeros(n_syn, dtype=np.int64) if rules else None
-    while parts:  # in projection order: a stable sort by sender
-        part = parts.pop(0)
-        rid, keys = plastic_parts.pop(0)
-        if rid >= 0:  # the same positions the part is about to take
-            scatter_rule(part[0], pos, rid, keys, rule_of, syn_key)
-        csr_scatter(*part, pos, out_tgt, out_w, out_d)
+
+    def place(p_index, packed, keys):
+        if p_index in rid_of:  # the same positions the part is about to take
+            scatter_rule(packed[0], pos, rid_of[p_index], keys, rule_of, syn_key)
+        csr_scatter(*packed, pos, out_tgt, out_w, out_d)
+
+    if redraw:  # in projection order, block by block: a stable sort by sender
+        scratch = np.zeros(n_nodes + 1, dtype=np.int64)
+        for p_index, proj in enumerate(network.projections):
+            for posts in post_blocks(network, proj):
+                packed, keys, _, _ = pack(p_index, proj, posts, scratch)
+                place(p_index, packed, keys)
+                del packed, keys
+    while parts:
+        place(*parts.pop(0))
     from soen.engine._point_kernel import incoming_lists
 
     in_ptr, in_syn = incoming_lists(out_tgt, n_neu)
