@@ -241,3 +241,33 @@ def homeostasis_update(arrays, rules, base, n_done: int, dt_ns: float, sign: flo
         arrays["h_shift"][sl] = np.clip(arrays["h_shift"][sl] + h["eta"] * err, -m, m)
         arrays["h_thresh"][sl] = base[sl] + sign * arrays["h_shift"][sl]
         arrays["h_count"][sl] = 0
+
+
+class PlasticRun:
+    """What the CPU runs share for plasticity and homeostasis (mixed into ``SoenRun`` and ``PointRun``):
+    ``WEIGHTS`` names the synapse weights in ``Compiled.params``, ``HOMEO_BASE`` the per-neuron array
+    homeostasis adapts, ``HOMEO_SIGN`` its direction (+1: a threshold, −1: an input offset)."""
+
+    WEIGHTS = HOMEO_BASE = ""
+    HOMEO_SIGN = 1.0
+
+    def count_spikes(self, ids) -> None:
+        """Spikes of the chunk just read (for homeostasis)."""
+        if self.homeo:
+            np.add.at(self.arrays["h_count"], ids, 1)
+
+    def homeostasis(self, n_done: int) -> None:
+        if self.homeo:  # a neuron that fired too much becomes harder to excite
+            homeostasis_update(self.arrays, self.homeo, self.c.params[self.HOMEO_BASE], n_done, self.c.dt_ns,
+                               self.HOMEO_SIGN)
+
+    def weights(self) -> np.ndarray:
+        """The current weight of every synapse (engine order; plastic ones as they evolved)."""
+        return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params[self.WEIGHTS], dtype=np.float64)
+
+    def plasticity_counts(self) -> dict:
+        pc = self.arrays["pc"]
+        rules = self.c.params["plastic_rules"]
+        photons = float(sum(pc[5 + r] * rules[r, 10] for r in range(rules.shape[0]) if np.isfinite(rules[r, 10])))
+        return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
+                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)

@@ -283,6 +283,18 @@ def _grow_events(ev_e, ev_k, cap):
     return e2, k2
 
 
+@nb.njit(cache=True, inline="always")
+def _push_event(slot, e, mult, ev_e, ev_k, ev_n):
+    """Append (synapse ``e``, multiplicity) to the event ring's ``slot`` (doubling it when full)."""
+    q = ev_n[slot]
+    if q == ev_e.shape[1]:
+        ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
+    ev_e[slot, q] = e
+    ev_k[slot, q] = mult
+    ev_n[slot] = q + 1
+    return ev_e, ev_k
+
+
 @nb.njit(cache=True)
 def _send_ev(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n):
     """Event delivery: push (synapse, multiplicity) of every outgoing connection of ``node`` into the
@@ -294,15 +306,7 @@ def _send_ev(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
         if d == 0:
             flat[base * ncol + out_tgt[e]] += mult * out_w[e]
             continue
-        slot = base + d
-        if slot >= L:
-            slot -= L
-        q = ev_n[slot]
-        if q == ev_e.shape[1]:
-            ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
-        ev_e[slot, q] = e
-        ev_k[slot, q] = mult
-        ev_n[slot] = q + 1
+        ev_e, ev_k = _push_event(base + d - L if base + d >= L else base + d, e, mult, ev_e, ev_k, ev_n)
     return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
 
 
@@ -367,15 +371,7 @@ def _send_ev_pl(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev
             pre_event(e, n, dt_ns, int(mult), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
                       syn_key, eta, pc)
             continue
-        slot = base + d
-        if slot >= L:
-            slot -= L
-        q = ev_n[slot]
-        if q == ev_e.shape[1]:
-            ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
-        ev_e[slot, q] = e
-        ev_k[slot, q] = mult
-        ev_n[slot] = q + 1
+        ev_e, ev_k = _push_event(base + d - L if base + d >= L else base + d, e, mult, ev_e, ev_k, ev_n)
     return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
 
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ._inputs import dark_events, poisson_channels
+from ._plastic import PlasticRun
 from ._poisson import channel_tables
 
 #: integrator name → kernel code
@@ -26,8 +27,10 @@ N_COUNTERS = 11
 PLASTIC_STATE = ("w", "px", "pxl", "py", "pyl", "pc", "pl_ids", "pl_n")
 
 
-class SoenRun:
+class SoenRun(PlasticRun):
     """Kernel arguments and mutable state of one run (made by :meth:`SoenCPU.prepare`)."""
+
+    WEIGHTS, HOMEO_BASE, HOMEO_SIGN = "sy_w", "nr_thresh", +1.0
 
     def __init__(self, engine, c, rec_idx: np.ndarray, rec_rows: int):
         from . import cpu
@@ -147,28 +150,6 @@ class SoenRun:
         st, a = self.c.structure, self.arrays
         return ((st["rule_of"], st["conn_post"], self.rules_ext, a["px"], a["pxl"], a["py"], a["pyl"],
                  st["syn_key"], self.eta, a["pc"], a["pl_ids"], a["pl_n"], st["in_ptr"], st["in_syn"]),)
-
-    def count_spikes(self, ids) -> None:
-        """Spikes of the chunk just read (for homeostasis)."""
-        if self.homeo:
-            np.add.at(self.arrays["h_count"], ids, 1)
-
-    def homeostasis(self, n_done: int) -> None:
-        from ._plastic import homeostasis_update
-
-        if self.homeo:  # a higher threshold for a neuron that fired too much
-            homeostasis_update(self.arrays, self.homeo, self.c.params["nr_thresh"], n_done, self.c.dt_ns, +1.0)
-
-    def weights(self) -> np.ndarray:
-        """The current weight of every synapse (plastic ones as they evolved)."""
-        return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params["sy_w"], dtype=np.float64)
-
-    def plasticity_counts(self) -> dict:
-        pc = self.arrays["pc"]
-        rules = self.c.params["plastic_rules"]
-        photons = float(sum(pc[5 + r] * rules[r, 10] for r in range(rules.shape[0]) if np.isfinite(rules[r, 10])))
-        return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
-                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)
 
     def read(self):
         """(spike steps, ids, trace rows s, φ) produced since the last read (then forgotten here)."""

@@ -421,7 +421,7 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     tmp = np.empty(n_conn, dtype=idx_t)
     order_by_sender_delay(pre_c, delay_c, n_nodes, cols.max_delay, order, tmp, out_ptr)
     del tmp, pre_c
-    out_delay = np.empty(n_conn, dtype=smallest_int(cols.max_delay) if cols.max_delay > 127 else np.int16)
+    out_delay = np.empty(n_conn, dtype=smallest_int(max(cols.max_delay, 32767)))  # int16 at least
     gather(delay_c, order, out_delay)
     del delay_c
     sy_w = np.empty(n_syn)

@@ -30,13 +30,14 @@ import numpy as np
 
 from soen.engine.compile import resolve_projection
 from soen.model.network import Network
-from ._point_lower import KIND_COND, N_PARAMS, init_fields, lower, targets
 from soen.plasticity import rule_row
 
 from ._connect import connection_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs, poisson_channels
-from ._soen_build import post_blocks
+from ._plastic import PlasticRun
+from ._point_lower import KIND_COND, N_PARAMS, init_fields, lower, targets
 from ._poisson import channel_tables
+from ._soen_build import post_blocks
 from .ir import Compiled
 
 __all__ = ["compile_point", "resolve_projection", "PointCPU", "NS_PER_MS"]
@@ -257,8 +258,10 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
 
 
-class PointRun:
+class PointRun(PlasticRun):
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
+
+    WEIGHTS, HOMEO_BASE, HOMEO_SIGN = "out_w", "bias", -1.0
 
     STATE = ("v", "x", "y", "ref", "pend", "inbuf", "pk", "ev_e", "ev_k", "ev_n")
     PLASTIC_STATE = ("w", "sx", "sxl", "sy", "syl", "pc", "pl_ids", "pl_n")
@@ -383,28 +386,6 @@ class PointRun:
     def input_counts(self) -> np.ndarray:
         """Input spikes of every input channel (nodes after the neurons) so far."""
         return self.in_count[: self.c.meta["n_nodes"] - self.c.n_neurons].copy()
-
-    def count_spikes(self, ids) -> None:
-        """Spikes of the chunk just read (for homeostasis)."""
-        if self.homeo:
-            np.add.at(self.arrays["h_count"], ids, 1)
-
-    def homeostasis(self, n_done: int) -> None:
-        from ._plastic import homeostasis_update
-
-        if self.homeo:  # a lower input offset (a higher effective threshold) for a neuron that fired too much
-            homeostasis_update(self.arrays, self.homeo, self.c.params["bias"], n_done, self.c.dt_ns, -1.0)
-
-    def weights(self) -> np.ndarray:
-        """The current weight of every synapse (engine order; plastic ones as they evolved)."""
-        return self.arrays["w"].copy() if self.plastic else np.asarray(self.c.params["out_w"], dtype=np.float64)
-
-    def plasticity_counts(self) -> dict:
-        pc = self.arrays["pc"]
-        rules = self.c.params["plastic_rules"]
-        photons = float(sum(pc[5 + r] * rules[r, 10] for r in range(rules.shape[0]) if np.isfinite(rules[r, 10])))
-        return dict(steps_up=int(pc[0]), steps_down=int(pc[1]), update_attempts=int(pc[2]),
-                    updates_detected=int(pc[3]), stdp_updates=int(pc[4]), update_photons=photons)
 
     def state(self) -> dict:
         return {**{k: self.arrays[k] for k in self._state_keys()},
