@@ -80,6 +80,20 @@ def _flux_step(k, n, up, prob, r, rr, w, seed, key, eta, pc):
     pc[0 if up else 1] += 1
 
 
+#: one record per synapse: its weight, its pre trace and the step of that trace; the three fields a
+#: presynaptic arrival reads and writes share a cache line (three separate arrays cost three misses)
+SYNAPSE_STATE = np.dtype([("w", np.float64), ("x", np.float64), ("xl", np.int64)])
+
+
+def synapse_state(w0) -> dict:
+    """Per-synapse plastic state ``w`` (from ``w0``), ``sx`` (0) and ``sxl`` (−1): strided views of one
+    record array (:data:`SYNAPSE_STATE`), so that restore must copy into them, not replace them."""
+    rec = np.zeros(np.size(w0), dtype=SYNAPSE_STATE)
+    rec["w"] = w0
+    rec["xl"] = -1
+    return dict(w=rec["w"], sx=rec["x"], sxl=rec["xl"])
+
+
 @nb.njit(cache=True)
 def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, eta, pc):
     """A presynaptic spike (``mult`` of them) arrives at synapse ``k`` (onto neuron ``i``) at step ``n``,

@@ -306,11 +306,10 @@ class PointRun(PlasticRun):
         self.plastic = "plastic_rules" in p
         if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
-            from ._plastic import snap_levels, with_decay_tables
+            from ._plastic import snap_levels, synapse_state, with_decay_tables
 
             w0 = snap_levels(np.array(p["out_w"], dtype=np.float64), st["rule_of"], p["plastic_rules"])
-            self.arrays.update(w=w0, sx=np.zeros(n_syn),
-                               sxl=np.full(n_syn, -1, dtype=np.int64), sy=np.zeros((n_rules, n)),
+            self.arrays.update(synapse_state(w0), sy=np.zeros((n_rules, n)),
                                syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5 + n_rules, dtype=np.int64),
                                pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
             self.pl = (st["rule_of"], with_decay_tables(p["plastic_rules"], c.dt_ns), st["syn_key"], np.ones(n_syn))
@@ -401,7 +400,10 @@ class PointRun(PlasticRun):
             a = np.asarray(z[k])
             if (a.shape != self.arrays[k].shape and not k.startswith("ev_")) or a.dtype != self.arrays[k].dtype:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")
-            self.arrays[k] = a.copy()
+            if k in ("w", "sx", "sxl"):  # fields of one record array (synapse_state): copied into it
+                self.arrays[k][...] = a
+            else:
+                self.arrays[k] = a.copy()
         self.totals = np.asarray(z["_counters"]).copy()
         self.totals[0] = self.totals[7] = 0
         self.in_count = np.asarray(z["_in_count"]).copy()
