@@ -18,7 +18,12 @@ from soen.circuits import default_table
 
 
 def network(name):
-    """Recurrent SOEN networks with drawn connections, drawn delays and several projections."""
+    """Recurrent SOEN networks with drawn connections, drawn delays and several projections; the
+    ``brunel*`` point-model networks of point_nets.py."""
+    if name.startswith("brunel"):
+        from point_nets import brunel
+
+        return brunel(name)
     net = soen.Network()
     if name in ("rec", "photonic"):
         net.add_population("exc", 48, soen.tree_neuron((2, 3), coupling=0.6))
@@ -41,6 +46,10 @@ def network(name):
     raise ValueError(f"unknown network {name!r}")
 
 
+def default_duration_ns(name):
+    return 3e8 if name.startswith("brunel") else 600.0  # 300 ms of a point network, 600 ns of a SOEN one
+
+
 def hardware(name):
     if name == "photonic":  # photon counts, dark counts, thermal noise and frozen device spread
         return soen.Hardware(photons_per_spike=300.0, dark_count_rate_hz=2e5, thermal_noise=True,
@@ -50,6 +59,8 @@ def hardware(name):
 
 def run_kwargs(name, **extra):
     """The simulate() arguments of a test network (the same on every engine)."""
+    if name.startswith("brunel"):  # dt 0.1 ms; V and the input current of some neurons every 0.5 ms
+        return dict(dt_ns=1e5, seed=5, record=[("e", [0, 1, 2, 3, 5, 8]), ("i", [0, 7])], record_every_ns=5e5, **extra)
     return dict(dt_ns=0.1, seed=5, table=default_table(), hardware=hardware(name),
                 record=("exc" if name != "sparse" else "a", [0, 1, 2, 3, 5, 8], "all"), record_every_ns=0.5,
                 **extra)
@@ -62,15 +73,15 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--partition", default="round_robin")
     ap.add_argument("--heun", action="store_true")
-    ap.add_argument("--duration", type=float, default=600.0)
+    ap.add_argument("--duration", type=float, default=None)
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--resume", default=None)
     ap.add_argument("--output", default=None)
     a = ap.parse_args()
     warnings.simplefilter("ignore")  # (fan-in; oversubscription on a small test machine)
     eng = soen.engines.MPI(threads=a.threads, partition=a.partition, integrator="heun" if a.heun else "euler",
-                           parallel_min_dendrites=0)
-    res = eng.simulate(network(a.net), a.duration, **run_kwargs(a.net, checkpoint=a.checkpoint, resume=a.resume,
+                           parallel_min_dendrites=0, parallel_min_neurons=0)
+    res = eng.simulate(network(a.net), a.duration or default_duration_ns(a.net), **run_kwargs(a.net, checkpoint=a.checkpoint, resume=a.resume,
                                                                  output=a.output))
     if eng.rank != 0:
         assert res is None

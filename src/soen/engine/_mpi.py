@@ -60,7 +60,7 @@ Z_MAX = math.sqrt(-2.0 * math.log(0.5 * 2.0 ** -53)) + 1e-6
 PARTITIONS = ("round_robin", "blocks")
 
 # commands of rank 0 to the other ranks
-_PREPARE, _ADVANCE, _READ, _REF, _FLUX, _COUNTS, _STATE, _LOAD, _STOP = range(1, 10)
+_PREPARE, _ADVANCE, _READ, _REF, _FLUX, _COUNTS, _STATE, _LOAD, _STOP, _INPUTS = range(1, 11)
 
 
 class OversubscriptionWarning(RuntimeWarning):
@@ -239,48 +239,18 @@ class _Part:
         """Allgather (header, then spikes); with ``emit`` push every rank's spikes into the ring."""
         import time
 
-        from mpi4py import MPI as _M
-
         t0 = time.perf_counter()
-        comm = self.comm
-        f = self.failed
-        has = emit and self.pend_step.size > 0
-        head = np.array([self.pend_step.size if emit else 0, 1 if f else 0, f[1] if f else 0, f[0] if f else 0,
-                         int(self.pend_step.min()) if has else _NO_STEP, int(self.pend_step.max()) if has else -1],
-                        dtype=np.int64)
-        heads = np.empty((self.size, 6), dtype=np.int64)
-        comm.Allgather([head, _M.INT64_T], [heads, _M.INT64_T])
-        bad = np.flatnonzero(heads[:, 1])
-        if bad.size:
-            k = bad[np.argmin(heads[bad, 2])]
-            self.error = (int(heads[k, 3]), int(heads[k, 2]))
+        steps, ids, err, n_spk, nbytes = _allgather_spikes(self.comm, self.size, self.rank, self.pend_step,
+                                                           self.pend_id, self.failed, emit, self.n_glob)
+        if err is not None:
+            self.error = err
         if emit:
-            n_spk = int(heads[:, 0].sum())
             if n_spk:
-                # one int64 per spike: (step − the epoch's first stamp) << 40 | neuron id (8 B on the wire);
-                # two when an epoch spans 2**23 steps or more or the network has 2**40 neurons
-                base = int(heads[:, 4].min())
-                packed = int(heads[:, 5].max()) - base < 2**23 and self.n_glob < _ID_MASK
-                per = 1 if packed else 2
-                counts = per * heads[:, 0]
-                if packed:
-                    send = ((self.pend_step - base) << 40) | self.pend_id
-                else:
-                    send = np.empty(2 * self.pend_step.size, dtype=np.int64)
-                    send[0::2] = self.pend_step
-                    send[1::2] = self.pend_id
-                recv = np.empty(int(counts.sum()), dtype=np.int64)
-                displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
-                comm.Allgatherv([send, _M.INT64_T], [recv, (counts, displs), _M.INT64_T])
-                if packed:
-                    steps, ids = (recv >> 40) + base, recv & _ID_MASK
-                else:
-                    steps, ids = recv[0::2], recv[1::2]
                 o = np.lexsort((ids, steps))
                 if self.error is None:
                     self._emit(np.ascontiguousarray(steps[o]), np.ascontiguousarray(ids[o]))
                 self.n_exchanged += n_spk
-                self.bytes_sent += 8 * per * int(heads[self.rank, 0])
+                self.bytes_sent += nbytes
             self.pend_step = np.empty(0, dtype=np.int64)
             self.pend_id = np.empty(0, dtype=np.int64)
             self.n_exchanges += 1
@@ -406,7 +376,8 @@ class _Part:
             out.update({f"r{q}.{k}": v for k, v in d.items()})
         return out
 
-    def load_state(self, z):
+    def _scatter_state(self, z):
+        """This rank's part of checkpoint ``z`` (read on rank 0); None where it does not fit (rank 0 raises)."""
         parts = None
         if self.rank == 0:
             size = int(np.asarray(z["_mpi_size"])) if "_mpi_size" in z else -1
@@ -419,6 +390,12 @@ class _Part:
         if isinstance(mine, str):  # every rank leaves the collective first; rank 0 raises
             if self.rank == 0:
                 raise ValueError(mine)
+            return None
+        return mine
+
+    def load_state(self, z):
+        mine = self._scatter_state(z)
+        if mine is None:
             return
         self.run.load_state(mine)
         self.pend_step = np.asarray(mine["_pend_step"], dtype=np.int64).copy()
@@ -459,6 +436,10 @@ def _follow(part: _Part) -> int:
             part.fluxons()
         elif code == _COUNTS:
             part.totals()
+            if isinstance(part, _PointPart):
+                part.inputs()
+        elif code == _INPUTS:
+            part.inputs()
         elif code == _STATE:
             part.state()
         elif code == _LOAD:
@@ -532,6 +513,429 @@ class _Rank0Run:
         self.part.load_state(z)
 
 
+# ------------------------------------------------------------------------------------------------
+# point-model networks (soen.models): LIF, CubaLIF, CondExpLIF, DeltaLIF …
+# ------------------------------------------------------------------------------------------------
+def point_epoch(neuron_delays, input_delays):
+    """(epoch length D in steps, ``"kernel"`` or ``"defer"``) of a point-model network from the distinct
+    stored delays (steps; neuron→neuron ones include the +1 of the spike stamp) of its neuron and
+    input connections; (None, "kernel") without neuron→neuron connections.
+
+    The point kernel adds every event into the ring slot of its arrival when it is sent, so a slot's
+    sum is formed in the order the events were sent: by step, and within a step input spikes, Poisson
+    channels, then neuron spikes. A rank pushes the neuron spikes of an epoch [a, a + D) only after
+    the exchange (D ≤ the shortest neuron delay). An input event pushed by the kernel at step m into
+    slot m + d_s would then overtake a neuron spike of an earlier step of the same epoch into that slot
+    whenever 1 ≤ d_n − d_s ≤ D − 1: in ``"kernel"`` mode D is bounded by the smallest positive
+    d_n − d_s; in ``"defer"`` mode the inputs are drawn and pushed after the exchange too, step by
+    step in the kernel's order (D ≤ the shortest input delay). The mode with the longer epoch wins."""
+    dn = np.unique(np.asarray(neuron_delays, dtype=np.int64))
+    ds = np.unique(np.asarray(input_delays, dtype=np.int64))
+    if not dn.size:
+        return None, "kernel"
+    d_min = int(dn[0])
+    if not ds.size:
+        return d_min, "kernel"
+    i = np.searchsorted(dn, ds, side="right")
+    ok = i < dn.size
+    gaps = dn[i[ok]] - ds[ok]
+    d_kernel = min(d_min, int(gaps.min())) if gaps.size else d_min
+    d_defer = min(d_min, int(ds[0]))
+    return (d_defer, "defer") if d_defer > d_kernel else (d_kernel, "kernel")
+
+
+def _allgather_spikes(comm, size, rank, pend_step, pend_id, failed, emit, n_glob):
+    """One exchange: Allgather a header (count, failure flag/step/element, stamp range), then with
+    ``emit`` Allgatherv the spikes, one int64 each ((stamp − the epoch's first stamp) << 40 | id).
+    Returns (stamps, ids, error of any rank or None, spikes of all ranks, bytes this rank sent)."""
+    from mpi4py import MPI as _M
+
+    f = failed
+    has = emit and pend_step.size > 0
+    head = np.array([pend_step.size if emit else 0, 1 if f else 0, f[1] if f else 0, f[0] if f else 0,
+                     int(pend_step.min()) if has else _NO_STEP, int(pend_step.max()) if has else -1],
+                    dtype=np.int64)
+    heads = np.empty((size, 6), dtype=np.int64)
+    comm.Allgather([head, _M.INT64_T], [heads, _M.INT64_T])
+    error = None
+    bad = np.flatnonzero(heads[:, 1])
+    if bad.size:
+        k = bad[np.argmin(heads[bad, 2])]
+        error = (int(heads[k, 3]), int(heads[k, 2]))
+    e = np.empty(0, dtype=np.int64)
+    n_spk = int(heads[:, 0].sum()) if emit else 0
+    if not n_spk:
+        return e, e, error, 0, 0
+    # one int64 per spike; two when an epoch spans 2**23 steps or more or the network has 2**40 neurons
+    base = int(heads[:, 4].min())
+    packed = int(heads[:, 5].max()) - base < 2**23 and n_glob < _ID_MASK
+    per = 1 if packed else 2
+    counts = per * heads[:, 0]
+    if packed:
+        send = ((pend_step - base) << 40) | pend_id
+    else:
+        send = np.empty(2 * pend_step.size, dtype=np.int64)
+        send[0::2] = pend_step
+        send[1::2] = pend_id
+    recv = np.empty(int(counts.sum()), dtype=np.int64)
+    displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    comm.Allgatherv([send, _M.INT64_T], [recv, (counts, displs), _M.INT64_T])
+    if packed:
+        steps, ids = (recv >> 40) + base, recv & _ID_MASK
+    else:
+        steps, ids = recv[0::2], recv[1::2]
+    return steps, ids, error, n_spk, 8 * per * int(heads[rank, 0])
+
+
+class _PointOpts:
+    """What :class:`soen.engine.point.PointRun` reads of an engine."""
+
+    delivery = "dense"
+
+    def __init__(self, threads):
+        self.threads = threads
+
+
+def _part_run(c, threads: int, parallel_min_neurons: int, rec_loc, rec_rows: int, mode: str):
+    """The kernel run of a partial build (:func:`soen.engine.point.compile_point_part`): local neurons,
+    the local input channels as nodes N_own + j; in ``"defer"`` mode the kernel gets no inputs."""
+    from . import _point_kernel as K
+    from ._poisson import channel_tables
+    from .point import PointRun
+
+    st = c.structure
+    n_own = c.n_neurons
+    view = Compiled("point", c.dt_ns, c.seed, dict(c.params), dict(st), (), dict(c.meta))
+    run = PointRun(_PointOpts(threads), view, rec_loc, rec_rows)
+    src = np.asarray(st["src_nodes"], dtype=np.int64)
+    node, key, lam, start, rows = [], [], [], [], []
+    has_events = False
+    for s in c.inputs:
+        a, b = np.searchsorted(src, [s.node0, s.node0 + s.n])
+        if b <= a:
+            continue
+        if s.kind != "poisson":
+            has_events = True
+            continue
+        ch = src[a:b] - s.node0
+        rows.append(np.arange(a, b, dtype=np.int64))
+        key.append((np.int64(s.key) << np.int64(32)) | ch)
+        lam.append(np.full(ch.size, s.rate_hz * c.dt_ns * 1e-9))
+        start.append(np.full(ch.size, int(math.ceil(s.start_ns / c.dt_ns - 1e-9)), dtype=np.int64))
+
+    def cat(parts, dtype):
+        return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+
+    rows, key, lam, start = cat(rows, np.int64), cat(key, np.int64), cat(lam, float), cat(start, np.int64)
+    t = channel_tables(lam, c.seed, key)
+    chans = dict(row=rows, pre=t["pre"], tab=t["tab"], key=key, lam=lam, start=start,
+                 tab_off=t["off"], tab_cdf=t["cdf"], tab_guide=t["guide"])
+    if mode == "kernel":
+        node = n_own + rows
+        run.pch = (node, key, lam, start)
+        deg = st["out_ptr"][node + 1] - st["out_ptr"][node]
+        run.pch_one = np.where(deg == 1, st["out_ptr"][node], -1)
+        run.pch_tab, run.pch_big, run.pch_pre = t["tab"], t["big"], t["pre"]
+        run.tab = (t["off"], t["cdf"], t["guide"])
+        run.arrays["pk"] = np.zeros(node.size, dtype=np.int64)
+        e = np.empty(0, dtype=np.int64)
+        chans.update(row=e, pre=np.empty(0, dtype=np.uint64), tab=np.empty(0, dtype=np.int32), key=e,
+                     lam=np.empty(0), start=e)
+    run.parallel = threads > 1 and n_own >= parallel_min_neurons
+    run.kernel = K.get_run_steps(run.parallel, c.params["pop_row"], st["pop_kind"].tolist(),
+                                 poisson=mode == "kernel" and rows.size > 0,
+                                 events=mode == "kernel" and has_events, record=run.rec_idx.size > 0,
+                                 delivery="dense", plastic=False)
+    return run, chans
+
+
+class _PointPart:
+    """One rank's share of a point-model network: its kernel run (local neurons; their spikes are not
+    pushed by the kernel), the exchange, and the pushes after it (:func:`point_epoch` for the order).
+    ``comm`` None: a stand-in supplies the other ranks' spikes (:func:`soen.engine.dryrun.dry_run`)."""
+
+    def __init__(self, comm, rank, size, c, epoch, mode, threads=1, parallel_min_neurons=20000, shell=None,
+                 owner=None, exchange=None):
+        st = c.structure
+        self.comm, self.rank, self.size, self.c = comm, rank, size, c
+        self.D, self.mode = epoch, mode
+        self.threads, self.parallel_min_neurons = threads, parallel_min_neurons
+        self.shell, self.owner = shell, owner
+        self.stand_in = exchange  # (stamps, ids) → all ranks' spikes, without MPI
+        self.owned = np.asarray(c.meta["owned"], dtype=np.int64)
+        self.n_own, self.n_glob = self.owned.size, int(c.meta["n_neurons_total"])
+        self.snd_ids = np.asarray(st["snd_ids"], dtype=np.int64)
+        self.src_nodes = np.asarray(st["src_nodes"], dtype=np.int64)
+        names = c.meta["pop_names"]
+        self.g_off = np.array([c.meta["pop_offset"][k] for k in names], dtype=np.int64)
+        phase = np.empty(len(names), dtype=np.int64)
+        phase[np.asarray(st["pop_order"])] = np.arange(len(names))
+        self.phase = phase
+        self.spikes_in = spike_steps(c.inputs, c.dt_ns)
+        self.run = None
+        self.pend_step = np.empty(0, dtype=np.int64)  # local spikes (stamps, global ids) since the last epoch end
+        self.pend_id = np.empty(0, dtype=np.int64)
+        self.ev_step = np.empty(0, dtype=np.int64)  # explicit input spikes waiting for their epoch (defer)
+        self.ev_row = np.empty(0, dtype=np.int64)
+        self.counted = 0  # inputs of steps before this are counted (defer)
+        self.xc = np.zeros(2, dtype=np.int64)  # pushed after the exchange: synaptic events, input spikes
+        self.n_seen = 0
+        self.failed = None
+        self.error = None
+        self.stop_step = None
+        self.n_exchanges = self.n_exchanged = self.bytes_sent = 0
+        self.t_exchange_s = self.t_deliver_s = 0.0
+
+    # ---- set-up ----------------------------------------------------------------------------
+    def prepare(self, rec_idx, rec_rows):
+        rec_idx = np.asarray(rec_idx, dtype=np.int64)
+        own = self.owner(rec_idx) if rec_idx.size else np.zeros(0, dtype=np.int64)
+        mine = own == self.rank
+        self.rec_owner = own
+        loc = np.searchsorted(self.owned, rec_idx[mine])
+        self.run, self.chans = _part_run(self.c, self.threads, self.parallel_min_neurons, loc, rec_rows, self.mode)
+        if self.comm is not None and self.rank == 0:
+            self._warm()
+        if self.comm is not None:
+            self.comm.Barrier()
+        if self.comm is None or self.rank != 0:
+            self._warm()
+
+    def _warm(self):
+        e = np.empty(0, dtype=np.int64)
+        self.run._kernel(0, 0, e, e, 0)
+        self._deliver(0, 0, e, e, push=True)
+
+    # ---- stepping --------------------------------------------------------------------------
+    def _deliver(self, n0, n1, sp_stamp, sp_id, push=True):
+        """Push (``push``) or only count the inputs of steps [n0, n1), then the neuron spikes given."""
+        import time
+
+        from .point import deliver_exchanged
+
+        t0 = time.perf_counter()
+        r, st, ch = self.run, self.c.structure, self.chans
+        if sp_id.size:
+            pop = np.searchsorted(self.g_off, sp_id, side="right") - 1
+            o = np.lexsort((sp_id, self.phase[pop], sp_stamp))  # the kernel's order: step, phase, id
+            sp_stamp, sp_id = sp_stamp[o], sp_id[o]
+            rows = self._rows(sp_id)
+        else:
+            rows = np.empty(0, dtype=np.int64)
+        a = r.arrays
+        L, ncol = a["inbuf"].shape
+        i0, i1 = np.searchsorted(self.ev_step, [n0, n1])
+        deliver_exchanged(n0, n1, self.counted, push, self.c.seed, st["out_ptr"], st["snd_ptr"], st["out_tgt"],
+                          self.c.params["out_w"], st["out_d"], a["inbuf"].reshape(L * ncol), L, ncol,
+                          self.ev_step[i0:i1], self.ev_row[i0:i1], ch["row"], ch["pre"], ch["tab"], ch["key"],
+                          ch["lam"], ch["start"], ch["tab_off"], ch["tab_cdf"], ch["tab_guide"],
+                          np.ascontiguousarray(sp_stamp - 1), rows, self.n_own, r.in_count, self.xc)
+        self.counted = max(self.counted, n1)
+        if push and i1 > i0:
+            self.ev_step, self.ev_row = self.ev_step[i1:], self.ev_row[i1:]
+        self.t_deliver_s += time.perf_counter() - t0
+
+    def _collect(self):
+        r = self.run
+        n = int(r.counters[0])
+        if n > self.n_seen:
+            self.pend_step = np.concatenate([self.pend_step, r.spk_step[self.n_seen:n]])
+            self.pend_id = np.concatenate([self.pend_id, self.owned[r.spk_id[self.n_seen:n]]])
+            self.n_seen = n
+
+    def _exchange(self, emit: bool, a: int, b: int):
+        """At an epoch end b (``emit``): exchange and push the epoch [a, b); else errors only."""
+        import time
+
+        t0 = time.perf_counter()
+        if self.stand_in is not None:
+            steps, ids = self.stand_in(self.pend_step, self.pend_id, a, b) if emit else (self.pend_step[:0],) * 2
+            err, n_spk, nbytes = None, steps.size, 8 * self.pend_step.size
+            if self.failed is not None:
+                err = self.failed
+        else:
+            steps, ids, err, n_spk, nbytes = _allgather_spikes(self.comm, self.size, self.rank, self.pend_step,
+                                                               self.pend_id, self.failed, emit, self.n_glob)
+        if err is not None:
+            self.error = err
+        self.t_exchange_s += time.perf_counter() - t0
+        if emit:
+            if self.error is None:
+                self._deliver(a, b, steps, ids)
+            self.n_exchanged += n_spk
+            self.bytes_sent += nbytes
+            self.pend_step = self.pend_step[:0]
+            self.pend_id = self.pend_id[:0]
+            self.n_exchanges += 1
+
+    def advance(self, n0, n1, src_step, src_node, rec_every) -> int:
+        r = self.run
+        if n1 <= n0:
+            return n0
+        if self.error is not None:
+            return self.error[1]
+        src_step = np.asarray(src_step, dtype=np.int64)
+        j = np.searchsorted(self.src_nodes, src_node)
+        keep = j < self.src_nodes.size
+        keep[keep] = self.src_nodes[j[keep]] == np.asarray(src_node)[keep]
+        ev_step, ev_row = src_step[keep], j[keep].astype(np.int64)
+        if self.mode == "defer":
+            self.ev_step = np.concatenate([self.ev_step, ev_step])
+            self.ev_row = np.concatenate([self.ev_row, ev_row])
+            ev_step = ev_row = np.empty(0, dtype=np.int64)
+        ev_node = self.n_own + ev_row
+        D = self.D
+        n = n0
+        while n < n1:
+            b = (n // D + 1) * D if D is not None else n1
+            e = min(b, n1)
+            if self.failed is None:
+                i0, i1 = np.searchsorted(ev_step, [n, e])
+                r.advance(n, e, ev_step[i0:i1], ev_node[i0:i1], rec_every)
+                if r.error() is not None:
+                    self.failed = (int(self.owned[r.error()[0]]), int(r.error()[1]))
+                self._collect()
+            if D is not None and e == b:
+                self._exchange(True, b - D, b)
+            else:
+                if self.mode == "defer" and D is not None:  # the inputs of the open epoch, counted now
+                    e0 = np.empty(0, dtype=np.int64)
+                    self._deliver(self.counted, e, e0, e0, push=False)
+                if e == n1:
+                    self._exchange(False, 0, 0)
+            if self.error is not None:
+                self.stop_step = self.error[1]
+                return self.error[1]
+            n = e
+        return n1
+
+    # ---- gathering on rank 0 -----------------------------------------------------------------
+    _gatherv = _Part._gatherv
+
+    def read(self):
+        r = self.run
+        n_spk, n_rec = int(r.counters[0]), int(r.counters[7])
+        steps, ids = r.spk_step[:n_spk].copy(), self.owned[r.spk_id[:n_spk]]
+        if self.stop_step is not None:
+            keep = steps <= self.stop_step
+            steps, ids = steps[keep], ids[keep]
+        rv, rx = r.rec_v[:n_rec], r.rec_x[:n_rec]
+        r.totals[0] += n_spk
+        r.totals[7] += n_rec
+        r.counters[0] = 0
+        r.counters[7] = 0
+        self.n_seen = 0
+        gs = self._gatherv(steps, np.int64)
+        gi = self._gatherv(ids, np.int64)
+        gv = self._gatherv(rv.reshape(-1), np.float64)
+        gx = self._gatherv(rx.reshape(-1), np.float64)
+        if self.rank != 0:
+            return None
+        o = np.lexsort((gi[0], gs[0]))
+        n_all = self.rec_owner.size
+        vv, xx = np.zeros((n_rec, n_all)), np.zeros((n_rec, n_all))
+        pos = 0
+        for q in range(self.size):
+            cols = np.flatnonzero(self.rec_owner == q)
+            cnt = int(gv[1][q])
+            if cols.size and n_rec:
+                vv[:, cols] = gv[0][pos:pos + cnt].reshape(n_rec, cols.size)
+                xx[:, cols] = gx[0][pos:pos + cnt].reshape(n_rec, cols.size)
+            pos += cnt
+        return gs[0][o], gi[0][o], vv, xx
+
+    def totals(self):
+        """Synaptic events summed over the ranks (rank 0; None elsewhere). The kernel counts a spike's
+        events when it is sent: those of the spikes of an epoch still open (not exchanged yet) are
+        counted here from a gather of them (a collective), as they would be delivered."""
+        r = self.run
+        t = r.totals + r.counters
+        pend = 0
+        if self.comm is not None and self.D is not None:
+            _, ids, _, _, _ = _allgather_spikes(self.comm, self.size, self.rank, self.pend_step, self.pend_id, None,
+                                                True, self.n_glob)
+            pend = self._fan_out(ids)
+        g = self._gatherv(np.array([t[1] + self.xc[0] + pend], dtype=np.int64), np.int64)
+        return None if g is None else int(g[0].sum())
+
+    def _rows(self, ids) -> np.ndarray:
+        """The sender row of every global neuron id in ``ids`` (−1: no connections onto this rank)."""
+        if not self.snd_ids.size:
+            return np.full(ids.size, -1, dtype=np.int64)
+        u = np.minimum(np.searchsorted(self.snd_ids, ids), self.snd_ids.size - 1)
+        return np.where(self.snd_ids[u] == ids, u, -1).astype(np.int64)
+
+    def _fan_out(self, ids) -> int:
+        """Local connections of the senders ``ids`` (global neuron ids)."""
+        u = self._rows(ids)
+        u = u[u >= 0]
+        ptr = self.c.structure["snd_ptr"]
+        return int((ptr[u + 1] - ptr[u]).sum())
+
+    def inputs(self):
+        """Input spikes of every channel of the network (rank 0; None elsewhere): each rank counts the
+        channels it draws (all of them together cover every channel)."""
+        n_loc = self.src_nodes.size
+        gi = self._gatherv(self.src_nodes - self.n_glob, np.int64)
+        gc = self._gatherv(self.run.in_count[:n_loc].astype(np.int64), np.int64)
+        if gi is None:
+            return None
+        n_in = int(self.c.meta["n_nodes_total"]) - self.n_glob
+        out = np.zeros(max(n_in, 1), dtype=np.int64)
+        np.maximum.at(out, gi[0], gc[0])  # a channel drawn by several ranks has the same count on each
+        return out
+
+    def ref_until(self):
+        return None
+
+    def fluxons(self):
+        return np.empty(0)
+
+    def state(self):
+        st = {k: np.asarray(v) for k, v in self.run.state().items()}
+        st.update(_pend_step=self.pend_step, _pend_id=self.pend_id, _ev_step=self.ev_step, _ev_row=self.ev_row,
+                  _counted=np.array(self.counted), _xc=self.xc.copy())
+        every = self.comm.gather(st, root=0)  # (checkpoints only: pickled)
+        if self.rank != 0:
+            return None
+        out = {"_mpi_size": np.array(self.size)}
+        for q, d in enumerate(every):
+            out.update({f"r{q}.{k}": v for k, v in d.items()})
+        return out
+
+    def load_state(self, z):
+        mine = _Part._scatter_state(self, z)
+        if mine is None:
+            return
+        self.run.load_state(mine)
+        self.pend_step = np.asarray(mine["_pend_step"], dtype=np.int64).copy()
+        self.pend_id = np.asarray(mine["_pend_id"], dtype=np.int64).copy()
+        self.ev_step = np.asarray(mine["_ev_step"], dtype=np.int64).copy()
+        self.ev_row = np.asarray(mine["_ev_row"], dtype=np.int64).copy()
+        self.counted = int(mine["_counted"])
+        self.xc = np.asarray(mine["_xc"], dtype=np.int64).copy()
+        self.n_seen = 0
+
+
+class _PointRank0Run(_Rank0Run):
+    """The run object the driver sees on rank 0 for a point-model network."""
+
+    def counts(self, n_spikes: int, n_pending_drives: int) -> dict:
+        self._cmd(_COUNTS)
+        events = self.part.totals()
+        ic = self.part.inputs()
+        return dict(events=int(events), spikes=n_spikes, input_spikes=int(ic.sum()))
+
+    def input_counts(self) -> np.ndarray:
+        self._cmd(_INPUTS)
+        return self.part.inputs()
+
+    def describe_element(self, i: int) -> str:
+        pops = self.c.populations
+        pop = next(k for k, (o, m) in pops.items() if o <= i < o + m)
+        return f"neuron {pop}[{i - pops[pop][0]}]"
+
+
 class MPI:
     """SOEN networks on several MPI processes (ranks), each stepping its share of the neurons with the
     CPU kernel; spikes are exchanged once per epoch of D = (shortest neuron→neuron delay in steps) + 1.
@@ -558,7 +962,7 @@ class MPI:
     kind = "soen"
 
     def __init__(self, threads: int = 1, partition="round_robin", integrator: str = "euler", comm=None,
-                 parallel_min_dendrites: int = 4096):
+                 parallel_min_dendrites: int = 4096, parallel_min_neurons: int = 20000):
         try:
             from mpi4py import MPI as _M
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -579,6 +983,10 @@ class MPI:
         self.integrator = integrator
         self.partition = partition
         self.parallel_min_dendrites = int(parallel_min_dendrites)
+        if isinstance(parallel_min_neurons, bool) or not isinstance(parallel_min_neurons, (int, np.integer)) \
+                or parallel_min_neurons < 0:
+            raise ValueError(f"parallel_min_neurons must be an integer >= 0, got {parallel_min_neurons!r}")
+        self.parallel_min_neurons = int(parallel_min_neurons)
         self.comm = _M.COMM_WORLD if comm is None else comm
         self.stats: dict = {}
 
@@ -594,6 +1002,8 @@ class MPI:
         """The options that change results: the integrator and the number of ranks with the partition
         (a checkpoint holds one state per rank). Threads do not."""
         part = self.partition if isinstance(self.partition, str) else "array"
+        if compiled is not None and compiled.kind == "point":
+            return f"mpi-point|ranks={self.size}|{part}"
         return f"mpi-soen|{self.integrator}|ranks={self.size}|{part}"
 
     def __repr__(self) -> str:
@@ -612,7 +1022,7 @@ class MPI:
         rec = np.ascontiguousarray(rec_idx, dtype=np.int64)
         self.comm.Bcast([rec, _M.INT64_T], root=0)
         part.prepare(rec, int(rec_rows))
-        return _Rank0Run(part)
+        return _PointRank0Run(part) if isinstance(part, _PointPart) else _Rank0Run(part)
 
     # ---- building ----------------------------------------------------------------------------
     def compile(self, network, *, dt_ns: float = 0.1, seed: int = 0, table=None, hardware=None, layout=None):
@@ -628,9 +1038,7 @@ class MPI:
             raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
         if not network.populations:
             raise ValueError("network has no populations: add one with Network.add_population")
-        if _is_point(network):
-            raise ValueError("soen.engines.MPI runs SOEN networks; this one holds point models (soen.models): "
-                             "use soen.engines.CPU")
+        point = _is_point(network)
         plastic = [f"{p.pre}->{p.post}" for p in network.projections if getattr(p, "plasticity", None) is not None]
         if plastic:
             raise ValueError(f"soen.engines.MPI does not run plastic projections yet (plasticity= on "
@@ -639,6 +1047,14 @@ class MPI:
         seed = check_seed(seed)
         rank_of = partition_ranks(network, self.size, self.partition)
         owned = np.flatnonzero(rank_of == self.rank).astype(np.int64)
+        if point:
+            if hardware is not None or layout is not None:
+                raise ValueError("hardware= and layout= apply to SOEN neurons; this network holds standard point "
+                                 "models (soen.models), which have no photonic layer: leave them out")
+            from .point import compile_point_part
+
+            return compile_point_part(network, dt_ns=dt_ns, seed=seed, owned=owned,
+                                      input_share=(self.rank, self.size)), rank_of
         if layout is not None and self.size > 1:
             raise ValueError("layout= is not supported by soen.engines.MPI with more than one rank yet: the "
                              "layout's crossing estimates depend on every connection at once; leave layout out "
@@ -690,7 +1106,7 @@ class MPI:
         try:
             c, rank_of = self.compile(network, dt_ns=dt_ns, seed=seed, table=table, hardware=hardware,
                                       layout=layout)
-            d_min = min_event_delay_steps(c)
+            d_min = min_event_delay_steps(c) if c.kind == "soen" else None
         except Exception as exc:  # noqa: BLE001 - re-raised below, on every rank
             err = exc
             d_min = None
@@ -700,17 +1116,10 @@ class MPI:
         if any(flags):
             raise RuntimeError(f"MPI engine: compiling the network failed on rank(s) "
                                f"{[q for q, f in enumerate(flags) if f]}; see their error")
-        mins = [x for x in comm.allgather(d_min) if x is not None]
-        epoch = (min(mins) + 1) if mins else None
-        gdo = _global_dend_offset(network)
-        sizes = comm.allgather((c.meta["n_dendrites"], c.meta["n_synapses"], c.meta["n_connections"],
-                                c.fingerprint()))
-        shell = None
-        if self.rank == 0:
-            shell = self._shell(c, network, gdo, sizes, rank_of, dt_ns)
-        part = _Part(self, comm, c, network, rank_of, epoch, gdo, shell)
-        self.stats = dict(epoch_steps=epoch, ranks=self.size, neurons=int(part.owned.size),
-                          dendrites=int(c.meta["n_dendrites"]), connections=int(c.meta["n_connections"]))
+        if c.kind == "point":
+            part = self._point_part(c, rank_of)
+        else:
+            part = self._soen_part(c, network, rank_of, dt_ns, d_min)
         old = numba.get_num_threads()
         numba.set_num_threads(self.threads)
         try:
@@ -732,9 +1141,10 @@ class MPI:
                 if flag:
                     raise RuntimeError("MPI engine: the run failed on rank 0; see its error")
                 return None
+            shell = part.shell
             shell_meta = dict(shell.meta)
             shell_meta["mpi_shell"] = part
-            sh = Compiled("soen", shell.dt_ns, shell.seed, dict(shell.params), dict(shell.structure), shell.inputs,
+            sh = Compiled(shell.kind, shell.dt_ns, shell.seed, dict(shell.params), dict(shell.structure), shell.inputs,
                           shell_meta)
             part.shell = sh
             ok = False
@@ -751,9 +1161,52 @@ class MPI:
         finally:
             numba.set_num_threads(old)
 
+    def _soen_part(self, c, network, rank_of, dt_ns, d_min):
+        comm = self.comm
+        mins = [x for x in comm.allgather(d_min) if x is not None]
+        epoch = (min(mins) + 1) if mins else None
+        gdo = _global_dend_offset(network)
+        sizes = comm.allgather((c.meta["n_dendrites"], c.meta["n_synapses"], c.meta["n_connections"],
+                                c.fingerprint()))
+        shell = None
+        if self.rank == 0:
+            shell = self._shell(c, network, gdo, sizes, rank_of, dt_ns)
+        part = _Part(self, comm, c, network, rank_of, epoch, gdo, shell)
+        self.stats = dict(epoch_steps=epoch, ranks=self.size, neurons=int(part.owned.size),
+                          dendrites=int(c.meta["n_dendrites"]), connections=int(c.meta["n_connections"]))
+        return part
+
+    def _point_part(self, c, rank_of):
+        """This rank's :class:`_PointPart`: the epoch and delivery mode from every rank's delays."""
+        comm = self.comm
+        dn = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in comm.allgather(c.meta["neuron_delays"])]))
+        ds = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in comm.allgather(c.meta["input_delays"])]))
+        epoch, mode = point_epoch(dn, ds)
+        sizes = comm.allgather((c.n_synapses, c.fingerprint(), int(c.structure["out_d"].max(initial=0))))
+        shell = None
+        if self.rank == 0:
+            m = {k: v for k, v in c.meta.items() if k not in ("owned", "neuron_delays", "input_delays")}
+            n_glob = int(rank_of.size)
+            m.update(n_neurons=n_glob, n_synapses=int(sum(s[0] for s in sizes)), n_nodes=int(m["n_nodes_total"]))
+            m.pop("n_neurons_total", None)
+            st = c.structure
+            structure = dict(pop_order=st["pop_order"], pop_kind=st["pop_kind"], ranks=rank_of,
+                             parts="|".join(s[1] for s in sizes), out_tgt=st["out_tgt"][:0], out_ptr=st["out_ptr"][:0],
+                             out_d=np.array([max(s[2] for s in sizes)], dtype=st["out_d"].dtype))
+            shell = Compiled("point", c.dt_ns, c.seed, dict(pop_row=c.params["pop_row"], out_w=c.params["out_w"][:0]),
+                             structure, c.inputs, m)
+        part = _PointPart(comm, self.rank, self.size, c, epoch, mode, self.threads, self.parallel_min_neurons,
+                          shell=shell, owner=lambda g: rank_of[g])
+        part.engine = self
+        self.stats = dict(epoch_steps=epoch, delivery=mode, ranks=self.size, neurons=int(part.n_own),
+                          synapses=int(c.n_synapses), senders=int(part.snd_ids.size))
+        return part
+
     def _stats(self, part):
         self.stats.update(exchanges=part.n_exchanges, spikes_exchanged=part.n_exchanged, bytes_sent=part.bytes_sent,
                           exchange_s=part.t_exchange_s)
+        if isinstance(part, _PointPart):
+            self.stats.update(deliver_s=part.t_deliver_s)
 
     def _shell(self, c, network, gdo, sizes, rank_of, dt_ns):
         """What the driver sees on rank 0: the whole network's sizes, names and global dendrite

@@ -26,8 +26,10 @@ any thread count.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
+from soen._rng import poisson
 from soen.engine.compile import resolve_projection
 from soen.model.network import Network
 from soen.plasticity import rule_row
@@ -35,12 +37,13 @@ from soen.plasticity import rule_row
 from ._connect import connection_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs, poisson_channels
 from ._plastic import PlasticRun
+from ._point_kernel import _send
 from ._point_lower import KIND_COND, N_PARAMS, init_fields, lower, targets
-from ._poisson import channel_tables
+from ._poisson import STREAM_POISSON, _poisson_count, channel_tables
 from ._soen_build import post_blocks
 from .ir import Compiled
 
-__all__ = ["compile_point", "resolve_projection", "PointCPU", "NS_PER_MS"]
+__all__ = ["NS_PER_MS", "PointCPU", "compile_point", "compile_point_part", "deliver_exchanged", "resolve_projection"]
 
 NS_PER_MS = 1e6
 #: above this many synapses the connections are drawn twice (count, then place) to hold only the final
@@ -49,14 +52,15 @@ REDRAW_SYNAPSES = 50_000_000
 _PARALLEL_MIN_NEURONS = 20000  # below this the per-step thread launches cost more than they save
 
 
-def _draw_init(spec, n: int, seed: int, pop_name: str, which: int) -> np.ndarray:
+def _draw_init(spec, n: int, seed: int, pop_name: str, which: int, ids=None) -> np.ndarray:
     """Initial values of one state variable (``which`` 0, 1, 2 for v, x, y) of a population: a number,
-    or a distribution drawn per neuron from U/N(seed, initial_state, (id(pop) << 32) | i, which)."""
+    or a distribution drawn per neuron from U/N(seed, initial_state, (id(pop) << 32) | i, which).
+    ``ids``: only these neurons of the population (a partial build)."""
+    i = np.arange(n, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
     if spec is None:
-        return np.zeros(n)
-    i = np.arange(n, dtype=np.int64)
+        return np.zeros(i.size)
     return values_onto(spec, i, i, n, seed, "initial_state", name_id(pop_name), f"population {pop_name!r} initial "
-                       f"value", rank=np.full(n, which, dtype=np.int64))
+                       f"value", rank=np.full(i.size, which, dtype=np.int64))
 
 
 def _target_types(post_model, target, w: np.ndarray, where: str) -> int:
@@ -109,8 +113,15 @@ def _phases(n_pops: int, zero_edges: set, names: list) -> np.ndarray:
     return np.asarray(order, dtype=np.int64)
 
 
-def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
-    """Resolve populations, sources and projections of a point-model network into a :class:`Compiled`."""
+def compile_point(network: Network, *, dt_ns: float, seed: int, owned=None, input_share=None) -> Compiled:
+    """Resolve populations, sources and projections of a point-model network into a :class:`Compiled`.
+
+    ``owned`` (sorted global neuron ids; default: all): build only these neurons and the connections
+    onto them, as one MPI rank does (:func:`compile_point_part`; ``input_share=(rank, n_ranks)``)."""
+    if owned is not None:
+        return compile_point_part(network, dt_ns=dt_ns, seed=seed, owned=owned, input_share=input_share)
+    if input_share is not None:
+        raise ValueError("input_share= applies to a partial build: give owned= too")
     from soen.engine._point_kernel import csr_scatter, pack_edges, scatter_rule
 
     from ._connect import expected_connections
@@ -258,6 +269,302 @@ def compile_point(network: Network, *, dt_ns: float, seed: int) -> Compiled:
     return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
 
 
+# ------------------------------------------------------------------------------------------------
+# a partial build: one MPI rank's neurons and the connections onto them
+# ------------------------------------------------------------------------------------------------
+#: target size of one block of drawn connections in a partial build (bounded temporaries)
+PART_BLOCK_CONNECTIONS = 1 << 22
+
+
+@nb.njit(cache=True)
+def _pack_part(pre_node, lpost, w, delay, typ, n_own, dt_ns, d_add, o_tgt, o_w, o_d):
+    """:func:`soen.engine._point_kernel.pack_edges` for a partial build: ring column type·N + local
+    neuron (int32), weight (float32), delay in steps rint(delay/dt) + d_add; the senders stay global
+    (``pre_node``, int64). Returns the smallest and largest delay (steps)."""
+    d_lo = 2**62
+    d_hi = 0
+    sw = 0 if w.shape[0] == 1 else 1
+    sd = 0 if delay.shape[0] == 1 else 1
+    for e in range(pre_node.shape[0]):
+        we = w[e * sw]
+        t = typ
+        if typ < 0:
+            t = 1 if we < 0 else 0
+            we = abs(we)
+        o_tgt[e] = t * n_own + lpost[e]
+        o_w[e] = we
+        d = int(np.rint(delay[e * sd] / dt_ns)) + d_add
+        o_d[e] = d
+        d_lo = min(d_lo, d)
+        d_hi = max(d_hi, d)
+    return d_lo, d_hi
+
+
+def _owned_blocks(network, proj, ids: np.ndarray) -> list:
+    """Blocks of the owned target neurons ``ids`` (indices in the post population) to draw one
+    projection in: all at once where :func:`post_blocks` draws the whole projection at once."""
+    if post_blocks(network, proj) == [None] or not ids.size:
+        return [ids]
+    c = proj.connector
+    n_pre = network.populations[proj.pre].n if proj.pre in network.populations else network.sources[proj.pre].n
+    per_post = float(c.k) if hasattr(c, "k") else float(c.p) * n_pre
+    step = max(1, int(PART_BLOCK_CONNECTIONS // max(per_post, 1.0)))
+    return [ids[a:a + step] for a in range(0, ids.size, step)]
+
+
+def _resolve_part(network, p_index: int, seed: int, posts: np.ndarray):
+    """The connections of projection ``p_index`` onto target neurons ``posts`` (see
+    :func:`resolve_projection`); a one-to-one projection is resolved without its whole pair list."""
+    from soen.model.network import OneToOne
+
+    from ._connect import values_onto
+
+    proj = network.projections[p_index]
+    if isinstance(proj.connector, OneToOne) and not any(
+            np.ndim(v) > 0 for v in (proj.weight, proj.delay_ns) if not hasattr(v, "sample")):
+        n_pre = network.populations[proj.pre].n if proj.pre in network.populations else network.sources[proj.pre].n
+        n_post = network.populations[proj.post].n
+        if n_pre != n_post:
+            raise ValueError(f"OneToOne needs equal population sizes, got {n_pre} and {n_post}")
+        pid = name_id(projection_names(network)[p_index])
+        where = f"Projection {proj.pre!r}->{proj.post!r}"
+        post = np.asarray(posts, dtype=np.int64)
+        w = values_onto(proj.weight, post, post, n_post, seed, "weights", pid, f"{where} weight", True)
+        delay = values_onto(proj.delay_ns, post, post, n_post, seed, "delays", pid, f"{where} delay_ns", True)
+        if post.size and delay.min() < 0:
+            raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
+        return post.copy(), post, w, delay
+    return resolve_projection(network, p_index, seed, compact=True, posts=posts)
+
+
+def _check_owned(owned, n_glob: int) -> np.ndarray:
+    a = np.asarray(owned)
+    if a.ndim != 1 or (a.size and (a.dtype == bool or not np.issubdtype(a.dtype, np.integer))):
+        raise ValueError(f"owned must be a 1-D array of integer neuron ids, got shape {a.shape} and dtype {a.dtype}")
+    a = a.astype(np.int64)
+    if a.size and (np.any(np.diff(a) <= 0)):
+        raise ValueError("owned: neuron ids must be sorted and distinct")
+    if a.size and (a[0] < 0 or a[-1] >= n_glob):
+        raise ValueError(f"owned: neuron ids must lie in 0..{n_glob - 1}, got {int(a[0])}..{int(a[-1])}")
+    return a
+
+
+def compile_point_part(network: Network, *, dt_ns: float, seed: int, owned, input_share=None) -> Compiled:
+    """One rank's share of a point-model network: the neurons ``owned`` (sorted global ids) and the
+    connections onto them, never the whole network (what each rank of :class:`soen.engines.MPI` and
+    :func:`soen.engines.MPI.dry_run` builds). Every draw is keyed by stable global ids
+    (:mod:`soen.engine._connect`), so the parts of any partition are exactly the network of
+    :func:`compile_point`, with the connections of every sender in the same order.
+
+    Layout (local neurons 0..N_own−1 in the order of ``owned``):
+
+    * ``snd_ids`` (global neuron ids, sorted) and ``snd_ptr``: the outgoing connections of every
+      neuron with targets here are ``out_tgt/out_w/out_d[snd_ptr[u]:snd_ptr[u+1]]`` (12 B per such
+      sender: the rank looks received spikes up in ``snd_ids``);
+    * ``src_nodes``: the global nodes (number N + input channel) of the input channels this part
+      draws: those with targets here, and with ``input_share=(rank, n_ranks)`` also the channels
+      j ≡ rank (mod n_ranks) (so that every channel's input spikes are counted by one rank);
+    * ``out_ptr``: the kernel's view, N_own + len(src_nodes) + 1 entries: the rows of the local
+      neurons are empty (their spikes are pushed after the exchange, see :mod:`soen.engine._mpi`),
+      channel j is node N_own + j;
+    * ``out_tgt`` (int32 type·N_own + local neuron), ``out_w`` (float32), ``out_d`` (int16/int32
+      steps): 10 B per synapse, as the whole build.
+    """
+    from soen.model.network import Network as _Net
+
+    from ._validate import check_memory
+
+    if not isinstance(network, _Net):
+        raise TypeError(f"network must be a soen.Network, got {type(network).__name__}")
+    names = list(network.populations)
+    pops = list(network.populations.values())
+    n_pops = len(names)
+    g_off = np.concatenate([[0], np.cumsum([p.n for p in pops])]).astype(np.int64)
+    n_glob = int(g_off[-1])
+    owned = _check_owned(owned, n_glob)
+    n_own = int(owned.size)
+    if input_share is not None:
+        r, P = input_share
+        if not (isinstance(P, (int, np.integer)) and P >= 1 and isinstance(r, (int, np.integer)) and 0 <= r < P):
+            raise ValueError(f"input_share must be (rank, n_ranks) with 0 <= rank < n_ranks, got {input_share!r}")
+    homeo = [n for n, p in network.populations.items() if getattr(p, "homeostasis", None) is not None]
+    if homeo:
+        raise ValueError(f"a partial build does not support homeostasis yet (populations {homeo[:3]}): it adapts "
+                         f"from the spikes of all neurons at once; run on soen.engines.CPU")
+    plastic = [p.pre + "->" + p.post for p in network.projections if p.plasticity is not None]
+    if plastic:
+        raise ValueError(f"a partial build does not support plastic projections yet (plasticity= on "
+                         f"{', '.join(plastic[:3])}); run them on soen.engines.CPU")
+    same = [p.pre + "->" + p.post for p in network.projections if p.same_step and p.pre in network.populations]
+    if same:
+        raise ValueError(f"same-step projections between neurons ({', '.join(same[:3])}) deliver a spike within "
+                         f"the step it is made in, which cannot be split across ranks; give them a delay")
+    from ._connect import expected_connections
+
+    n_syn_est = expected_connections(network) * n_own / max(n_glob, 1)
+    check_memory(f"compiling about {n_syn_est:,.0f} synapses of a partial build", 40.0 * n_syn_est)
+    if 2 * n_own >= 2**31:
+        raise ValueError(f"a part of {n_own} neurons is too large for int32 ring columns")
+
+    dt_ms = dt_ns / NS_PER_MS
+    bounds = np.searchsorted(owned, g_off)
+    own_pop = [owned[bounds[j]:bounds[j + 1]] - g_off[j] for j in range(n_pops)]
+    loc_off = bounds[:-1].astype(np.int64)
+    pop_n = np.diff(bounds).astype(np.int64)
+    pop_kind = np.zeros(n_pops, dtype=np.int64)
+    pp = np.zeros((n_pops, N_PARAMS))
+    v0, x0, y0, bias = [], [], [], []
+    for j, pop in enumerate(pops):
+        m = pop.neuron
+        kind, row = lower(m, dt_ms)
+        pop_kind[j], pp[j] = kind, row
+        ids = own_pop[j]
+        fv, fx, fy = init_fields(m)
+        v0.append(_draw_init(getattr(m, fv) if fv else None, pop.n, seed, pop.name, 0, ids))
+        x0.append(_draw_init(getattr(m, fx) if fx else None, pop.n, seed, pop.name, 1, ids))
+        y0.append(_draw_init(getattr(m, fy) if fy else None, pop.n, seed, pop.name, 2, ids))
+        if kind == KIND_COND and ((x0[-1] < 0).any() or (y0[-1] < 0).any()):
+            raise ValueError(f"population {pop.name!r}: initial conductances must be >= 0 nS (clip the "
+                             f"distribution, e.g. soen.Normal(..., low=0))")
+        b = np.asarray(getattr(m, "i_offset_nA", 0.0), dtype=float)
+        if b.ndim == 1 and b.size != pop.n:
+            raise ValueError(f"population {pop.name!r}: i_offset_nA has {b.size} values for {pop.n} neurons")
+        bias.append(b[ids].astype(float) if b.ndim == 1 else np.full(ids.size, float(b)))
+
+    inputs = input_specs(network, n_glob)
+    src_offset = {s.name: s.node0 for s in inputs}
+    n_src = sum(s.n for s in inputs)
+    from .compile import delay_steps_of, rounds_delay
+
+    parts = []  # (sender node int64, tgt int32, w float32, d int32) per block, in projection order
+    dmax = 0
+    for p_index, proj in enumerate(network.projections):
+        jp = names.index(proj.post)
+        pre_is_pop = proj.pre in network.populations
+        pre_off = int(g_off[names.index(proj.pre)]) if pre_is_pop else src_offset[proj.pre]
+        where = f"Projection {proj.pre!r}->{proj.post!r}"
+        for posts in _owned_blocks(network, proj, own_pop[jp]):
+            if not posts.size:
+                continue
+            pre, post, w, delay = _resolve_part(network, p_index, seed, posts)
+            typ = _target_types(pops[jp].neuron, proj.target, w, where)
+            if not rounds_delay(proj):
+                delay_steps_of(delay, dt_ns, f"{where} delay_ns")
+            lpost = (loc_off[jp] + np.searchsorted(own_pop[jp], post)).astype(np.int64)
+            node = pre.astype(np.int64) + pre_off
+            n = node.size
+            cols = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float32), np.empty(n, dtype=np.int32))
+            _d_lo, d_hi = _pack_part(node, lpost, np.asarray(w, dtype=float), np.asarray(delay, dtype=float), typ,
+                                     n_own, float(dt_ns), 1 if pre_is_pop else 0, *cols)
+            dmax = max(dmax, int(d_hi))
+            parts.append((node,) + cols)
+            del pre, post, w, delay, lpost
+    n_syn = sum(p[0].size for p in parts)
+    key = np.empty(n_syn, dtype=np.int64)
+    o = 0
+    for p in parts:
+        key[o:o + p[0].size] = p[0]
+        o += p[0].size
+    order = np.argsort(key, kind="stable")  # by sender; each sender's connections in drawing order
+    key = key[order]
+    d_type = np.int16 if dmax <= np.iinfo(np.int16).max else np.int32
+    cols = []
+    for k, dt_ in ((1, np.int32), (2, np.float32), (3, d_type)):
+        col = np.empty(n_syn, dtype=dt_)
+        o = 0
+        for p in parts:
+            col[o:o + p[k].size] = p[k]
+            o += p[k].size
+        cols.append(col[order])
+        del col
+    del parts, order
+    out_tgt, out_w, out_d = cols
+    e_n = int(np.searchsorted(key, n_glob))  # neuron senders first (ids < N), then input channels
+    snd_ids = np.unique(key[:e_n])
+    snd_ptr = np.append(np.searchsorted(key[:e_n], snd_ids), e_n).astype(np.int64)
+    src_with = np.unique(key[e_n:])
+    if input_share is not None and n_src:
+        r, P = input_share
+        src_nodes = np.union1d(src_with, n_glob + np.arange(int(r), n_src, int(P), dtype=np.int64))
+    else:
+        src_nodes = src_with
+    src_nodes = src_nodes.astype(np.int64)
+    out_ptr = np.concatenate([np.full(n_own, e_n, dtype=np.int64), np.searchsorted(key, src_nodes),
+                              [n_syn]]).astype(np.int64)
+    # delays that set the exchange epoch (stored steps: neuron connections include the +1)
+    d_neu = np.unique(out_d[:e_n]).astype(np.int64)
+    d_src = np.unique(out_d[e_n:]).astype(np.int64)
+    del key
+    pop_order = _phases(n_pops, set(), names)
+    meta = dict(n_neurons=n_own, n_neurons_total=n_glob, n_synapses=n_syn, n_nodes=n_own + int(src_nodes.size),
+                n_nodes_total=n_glob + n_src, dt_ms=dt_ms, pop_names=names,
+                pop_offset={k: int(g_off[j]) for j, k in enumerate(names)},
+                pop_size={k: int(p.n) for k, p in zip(names, pops)}, src_offset=src_offset,
+                models={k: type(p.neuron).__name__ for k, p in network.populations.items()},
+                model_params={k: {f: repr(v) for f, v in p.neuron.params().items()}
+                              for k, p in network.populations.items()},
+                owned=owned, homeostasis=[], neuron_delays=d_neu, input_delays=d_src)
+    params = dict(pop_row=pp, out_w=out_w, bias=np.concatenate(bias), v0=np.concatenate(v0), x0=np.concatenate(x0),
+                  y0=np.concatenate(y0))
+    structure = dict(pop_off=loc_off, pop_n=pop_n, pop_kind=pop_kind, pop_order=pop_order, out_ptr=out_ptr,
+                     out_tgt=out_tgt, out_d=out_d, in_ptr=np.zeros(n_own + 1, dtype=np.int64),
+                     in_syn=np.empty(0, dtype=np.int32), snd_ids=snd_ids.astype(np.int32 if n_glob < 2**31 else np.int64),
+                     snd_ptr=snd_ptr, src_nodes=src_nodes)
+    return Compiled("point", float(dt_ns), int(seed), params, structure, inputs, meta)
+
+
+@nb.njit(cache=True)
+def deliver_exchanged(n0, n1, count_from, push, seed, src_ptr, snd_ptr, out_tgt, out_w, out_d, flat, L, ncol,
+                      ev_step, ev_row, ch_row, ch_pre, ch_tab, ch_key, ch_lam, ch_start, tab_off, tab_cdf, tab_guide,
+                      sp_step, sp_row, n_own, in_count, counters):
+    """Push the events of steps [n0, n1) that a partial build sends after the exchange, in the order
+    the single-process kernel sends them within each step: explicit input spikes (``ev_step``,
+    source row ``ev_row``, sorted), Poisson channels (rows ``ch_row``, drawn here exactly as the
+    kernel draws them), then the neuron spikes found in that step (``sp_step`` = stamp − 1, sender
+    row ``sp_row`` in ``snd_ptr`` or −1, in phase and id order). With ``push`` false nothing is
+    pushed. Inputs of steps ≥ ``count_from`` are counted (``in_count`` per channel row;
+    ``counters``: [0] synaptic events, [1] input spikes): the kernel counts an input when it is drawn,
+    so the inputs of an epoch still open at the end of a chunk are counted then (``push`` false)."""
+    e = 0
+    q = 0
+    for n in range(n0, n1):
+        cnt = n >= count_from
+        while e < ev_step.shape[0] and ev_step[e] < n:
+            e += 1
+        while e < ev_step.shape[0] and ev_step[e] == n:
+            j = ev_row[e]
+            if push:
+                _send(n_own + j, 1.0, n, src_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+            if cnt:
+                in_count[j] += 1
+                counters[1] += 1
+                counters[0] += src_ptr[n_own + j + 1] - src_ptr[n_own + j]
+            e += 1
+        for c in range(ch_row.shape[0]):
+            if n < ch_start[c]:
+                continue
+            t = ch_tab[c]
+            if t >= 0:
+                k = _poisson_count(t, ch_pre[c], n, tab_off, tab_cdf, tab_guide)
+            else:
+                k = poisson(ch_lam[c], seed, STREAM_POISSON, ch_key[c], n)
+            if k > 0:
+                j = ch_row[c]
+                if push:
+                    _send(n_own + j, float(k), n, src_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+                if cnt:
+                    in_count[j] += k
+                    counters[1] += k
+                    counters[0] += src_ptr[n_own + j + 1] - src_ptr[n_own + j]
+        while q < sp_step.shape[0] and sp_step[q] < n:
+            q += 1
+        while q < sp_step.shape[0] and sp_step[q] == n:
+            u = sp_row[q]
+            if push and u >= 0:
+                counters[0] += _send(u, 1.0, n, snd_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+            q += 1
+
+
 class PointRun(PlasticRun):
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
@@ -328,23 +635,10 @@ class PointRun(PlasticRun):
         self._err = None
 
     def advance(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> int:
-        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
-        node, key, lam, start = self.pch
         self.ev_pos[0] = 0
         done = n0
         while done < n1:
-            a["ev_e"], a["ev_k"] = self.kernel(
-                done, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
-                st["out_ptr"], st["out_tgt"], a["w"] if self.plastic else p["out_w"], st["out_d"], src_step,
-                src_node, self.ev_pos,
-                node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
-                a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"],
-                a["h_thresh"] if self.homeo else p["bias"],
-                self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
-                a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
-                c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
-                self.pl[2], self.pl[3], a["pc"], a["pl_ids"], a["pl_n"],
-            )
+            self._kernel(done, n1, src_step, src_node, rec_every)
             if self.counters[2]:
                 self._err = (int(self.counters[3]), int(self.counters[4]))
                 return int(self.counters[4])
@@ -356,6 +650,23 @@ class PointRun(PlasticRun):
             self.spk_id = np.concatenate([self.spk_id, np.empty_like(self.spk_id)])
             done = stop
         return n1
+
+    def _kernel(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> None:
+        """One call of the run loop over steps [n0, n1) (n0 = n1: compiles it, or loads it from the cache)."""
+        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
+        node, key, lam, start = self.pch
+        a["ev_e"], a["ev_k"] = self.kernel(
+            n0, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
+            st["out_ptr"], st["out_tgt"], a["w"] if self.plastic else p["out_w"], st["out_d"], src_step,
+            src_node, self.ev_pos,
+            node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
+            a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"],
+            a["h_thresh"] if self.homeo else p["bias"],
+            self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
+            a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
+            c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
+            self.pl[2], self.pl[3], a["pc"], a["pl_ids"], a["pl_n"],
+        )
 
     def read(self):
         n_spk, n_rec = int(self.counters[0]), int(self.counters[7])
