@@ -45,7 +45,7 @@ from .photonics import Layout
 from .plasticity import STDP, FluxStorage, Homeostasis
 
 _LAZY = {"analysis", "circuits", "generators", "photonics", "io", "plot", "models", "units", "energy", "engines",
-         "arbor", "train", "sweep"}
+         "arbor", "train", "sweep", "networks"}
 
 
 def __getattr__(name: str):
