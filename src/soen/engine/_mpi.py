@@ -1,4 +1,4 @@
-"""The MPI engine for SOEN networks: each rank builds and steps its share of the neurons.
+"""The MPI engine for SOEN and point-model networks: each rank builds and steps its share of the neurons.
 
 Scheme (the conservative, epoch-based exchange of distributed spiking simulators; Morrison et al.
 2005, Neural Comput. 17:1776; NEST: Kunkel et al. 2014, Front. Neuroinform. 8:78,
@@ -27,6 +27,18 @@ Because every rank follows the same schedule, the events of each synapse and of 
 channels arrive in the same order for any number of ranks and threads: spikes and traces are
 bit-identical for any P. (With P = 1 the order of events within a step differs from the CPU engine,
 which pushes a neuron's events at once: sums into one channel may differ by round-off.)
+
+Point-model networks (:mod:`soen.models`: LIF, CubaLIF, CondExpLIF, DeltaLIF …) follow the same
+scheme with the point kernel (:class:`_PointPart`): each rank builds its part with
+:func:`soen.engine.point.compile_point_part` (its neurons, the connections onto them, a sorted table
+of their senders); the kernel steps the local neurons without pushing their spikes; after the
+exchange every rank pushes all spikes of the epoch onto its own synapses in the order the
+single-process kernel sends them (by step; within a step input spikes, Poisson channels, then neurons
+in phase and id order), so each ring slot is summed in the same order and spikes, traces and counts
+are those of :func:`soen.simulate` on the CPU engine bit for bit (P = 1 included). Input events are
+pushed by the kernel at their step, or drawn and pushed after the exchange, whichever allows the
+longer epoch (:func:`point_epoch`). Plastic projections, homeostasis and same-step projections are
+refused (their updates need every spike at once).
 
 Rank 0 runs the one driver (:mod:`soen.engine.driver`): chunks, progress, the results file, the
 checkpoint; the other ranks follow its commands (advance, read, state …), broadcast as small int64
@@ -671,6 +683,7 @@ class _PointPart:
         phase = np.empty(len(names), dtype=np.int64)
         phase[np.asarray(st["pop_order"])] = np.arange(len(names))
         self.phase = phase
+        self.phase_identity = bool(np.array_equal(phase, np.arange(len(names))))
         self.spikes_in = spike_steps(c.inputs, c.dt_ns)
         self.run = None
         self.pend_step = np.empty(0, dtype=np.int64)  # local spikes (stamps, global ids) since the last epoch end
@@ -684,7 +697,7 @@ class _PointPart:
         self.error = None
         self.stop_step = None
         self.n_exchanges = self.n_exchanged = self.bytes_sent = 0
-        self.t_exchange_s = self.t_deliver_s = 0.0
+        self.t_exchange_s = self.t_deliver_s = self.t_lookup_s = 0.0  # (deliver includes lookup)
 
     # ---- set-up ----------------------------------------------------------------------------
     def prepare(self, rec_idx, rec_rows):
@@ -715,13 +728,25 @@ class _PointPart:
 
         t0 = time.perf_counter()
         r, st, ch = self.run, self.c.structure, self.chans
-        if sp_id.size:
-            pop = np.searchsorted(self.g_off, sp_id, side="right") - 1
-            o = np.lexsort((sp_id, self.phase[pop], sp_stamp))  # the kernel's order: step, phase, id
-            sp_stamp, sp_id = sp_stamp[o], sp_id[o]
+        if sp_id.size and self.phase_identity and int(sp_stamp.max()) - int(sp_stamp.min()) < 2**23:
+            # the kernel's order: step, then phase (here the populations in order), then id: one sort of
+            # packed (step, id) words; the look-ups then walk the sender table in order within each step
+            base = int(sp_stamp.min())
+            k = ((sp_stamp - base) << 40) | sp_id
+            k.sort()
+            sp_stamp, sp_id = (k >> 40) + base, k & _ID_MASK
+            rows = self._rows(sp_id, presorted=True)
+            hit = rows >= 0  # senders with connections onto this rank
+            sp_stamp, rows = sp_stamp[hit], rows[hit]
+        elif sp_id.size:
             rows = self._rows(sp_id)
+            hit = rows >= 0
+            sp_stamp, sp_id, rows = sp_stamp[hit], sp_id[hit], rows[hit]
+            o = np.lexsort((sp_id, self.phase[np.searchsorted(self.g_off, sp_id, side="right") - 1], sp_stamp))
+            sp_stamp, rows = sp_stamp[o], rows[o]
         else:
             rows = np.empty(0, dtype=np.int64)
+        self.t_lookup_s += time.perf_counter() - t0
         a = r.arrays
         L, ncol = a["inbuf"].shape
         i0, i1 = np.searchsorted(self.ev_step, [n0, n1])
@@ -858,11 +883,17 @@ class _PointPart:
         g = self._gatherv(np.array([t[1] + self.xc[0] + pend], dtype=np.int64), np.int64)
         return None if g is None else int(g[0].sum())
 
-    def _rows(self, ids) -> np.ndarray:
+    def _rows(self, ids, presorted: bool = False) -> np.ndarray:
         """The sender row of every global neuron id in ``ids`` (−1: no connections onto this rank)."""
         if not self.snd_ids.size:
             return np.full(ids.size, -1, dtype=np.int64)
-        u = np.minimum(np.searchsorted(self.snd_ids, ids), self.snd_ids.size - 1)
+        if ids.size > 4096 and not presorted:  # sorted queries walk the table in order (far fewer cache misses)
+            o = np.argsort(ids, kind="stable")
+            u = np.empty(ids.size, dtype=np.int64)
+            u[o] = np.searchsorted(self.snd_ids, ids[o])
+        else:
+            u = np.searchsorted(self.snd_ids, ids)
+        u = np.minimum(u, self.snd_ids.size - 1)
         return np.where(self.snd_ids[u] == ids, u, -1).astype(np.int64)
 
     def _fan_out(self, ids) -> int:
@@ -937,9 +968,12 @@ class _PointRank0Run(_Rank0Run):
 
 
 class MPI:
-    """SOEN networks on several MPI processes (ranks), each stepping its share of the neurons with the
-    CPU kernel; spikes are exchanged once per epoch of D = (shortest neuron→neuron delay in steps) + 1.
-    Spikes and traces are identical for any number of ranks and threads (see :mod:`soen.engine._mpi`).
+    """SOEN and point-model networks on several MPI processes (ranks), each stepping its share of the
+    neurons with the CPU kernel; spikes are exchanged once per epoch (SOEN: D = shortest possible
+    neuron→neuron delay in steps + 1; point models: :func:`point_epoch`). Spikes and traces are
+    identical for any number of ranks and threads (see :mod:`soen.engine._mpi`); for point models
+    they equal the single-process :func:`soen.simulate` bit for bit. :meth:`dry_run` builds one
+    rank's share on this machine and predicts memory and speed (no MPI needed).
 
     Run the same script on every rank (``mpiexec -n 4 python3 script.py``, or ``srun``) and call
     :meth:`simulate` there; it returns the :class:`~soen.Result` on rank 0 and None on the others.
@@ -954,6 +988,8 @@ class MPI:
     comm : an mpi4py communicator (default ``MPI.COMM_WORLD``).
     parallel_min_dendrites : a rank with at least this many dendrites uses the threaded kernel when
         ``threads > 1`` (default 4096, as the CPU engine).
+    parallel_min_neurons : point models: a rank with at least this many neurons uses the threaded
+        kernel when ``threads > 1`` (default 20000, as the CPU engine).
     """
 
     #: soen.simulate hands the Network to :meth:`simulate` (each rank compiles its own share)
@@ -989,6 +1025,16 @@ class MPI:
         self.parallel_min_neurons = int(parallel_min_neurons)
         self.comm = _M.COMM_WORLD if comm is None else comm
         self.stats: dict = {}
+
+    @staticmethod
+    def dry_run(network, n_ranks: int, rank: int = 0, **options):
+        """Build and step rank ``rank``'s share of a ``n_ranks``-rank run of a point-model network on
+        this one machine, with a stand-in for the other ranks' spikes; no MPI needed. See
+        :func:`soen.engine.dryrun.dry_run` for the options and :meth:`soen.engine.dryrun.DryRun.predict`
+        for the predicted memory per rank and real-time factor."""
+        from .dryrun import dry_run
+
+        return dry_run(network, n_ranks, rank, **options)
 
     @property
     def rank(self) -> int:

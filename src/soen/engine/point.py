@@ -303,11 +303,15 @@ def _pack_part(pre_node, lpost, w, delay, typ, n_own, dt_ns, d_add, o_tgt, o_w, 
 def _owned_blocks(network, proj, ids: np.ndarray) -> list:
     """Blocks of the owned target neurons ``ids`` (indices in the post population) to draw one
     projection in: all at once where :func:`post_blocks` draws the whole projection at once."""
-    if post_blocks(network, proj) == [None] or not ids.size:
-        return [ids]
+    from soen.model.network import FixedInDegree, FixedProbability
+
     c = proj.connector
+    # as post_blocks decides (without making the blocks of the whole population)
+    if not ids.size or not isinstance(c, (FixedInDegree, FixedProbability)) or any(
+            np.ndim(v) > 0 for v in (proj.weight, proj.delay_ns) if not hasattr(v, "sample")):
+        return [ids]
     n_pre = network.populations[proj.pre].n if proj.pre in network.populations else network.sources[proj.pre].n
-    per_post = float(c.k) if hasattr(c, "k") else float(c.p) * n_pre
+    per_post = float(c.k) if isinstance(c, FixedInDegree) else float(c.p) * n_pre
     step = max(1, int(PART_BLOCK_CONNECTIONS // max(per_post, 1.0)))
     return [ids[a:a + step] for a in range(0, ids.size, step)]
 
@@ -335,6 +339,16 @@ def _resolve_part(network, p_index: int, seed: int, posts: np.ndarray):
             raise ValueError(f"{where} delay_ns must be >= 0, got {delay.min()}")
         return post.copy(), post, w, delay
     return resolve_projection(network, p_index, seed, compact=True, posts=posts)
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """The distinct values of the sorted array ``a`` (one pass; no hashing)."""
+    if not a.size:
+        return a[:0].copy()
+    keep = np.empty(a.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
 
 
 def _check_owned(owned, n_glob: int) -> np.ndarray:
@@ -480,9 +494,9 @@ def compile_point_part(network: Network, *, dt_ns: float, seed: int, owned, inpu
     del parts, order
     out_tgt, out_w, out_d = cols
     e_n = int(np.searchsorted(key, n_glob))  # neuron senders first (ids < N), then input channels
-    snd_ids = np.unique(key[:e_n])
+    snd_ids = _sorted_unique(key[:e_n])
     snd_ptr = np.append(np.searchsorted(key[:e_n], snd_ids), e_n).astype(np.int64)
-    src_with = np.unique(key[e_n:])
+    src_with = _sorted_unique(key[e_n:])
     if input_share is not None and n_src:
         r, P = input_share
         src_nodes = np.union1d(src_with, n_glob + np.arange(int(r), n_src, int(P), dtype=np.int64))
@@ -492,8 +506,8 @@ def compile_point_part(network: Network, *, dt_ns: float, seed: int, owned, inpu
     out_ptr = np.concatenate([np.full(n_own, e_n, dtype=np.int64), np.searchsorted(key, src_nodes),
                               [n_syn]]).astype(np.int64)
     # delays that set the exchange epoch (stored steps: neuron connections include the +1)
-    d_neu = np.unique(out_d[:e_n]).astype(np.int64)
-    d_src = np.unique(out_d[e_n:]).astype(np.int64)
+    d_neu = np.flatnonzero(np.bincount(out_d[:e_n].astype(np.int64), minlength=1)).astype(np.int64)
+    d_src = np.flatnonzero(np.bincount(out_d[e_n:].astype(np.int64), minlength=1)).astype(np.int64)
     del key
     pop_order = _phases(n_pops, set(), names)
     meta = dict(n_neurons=n_own, n_neurons_total=n_glob, n_synapses=n_syn, n_nodes=n_own + int(src_nodes.size),
