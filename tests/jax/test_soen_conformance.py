@@ -81,3 +81,24 @@ def test_jax_soen_engine_gives_the_cpu_spikes_and_traces(build):
     np.testing.assert_allclose(b.traces_phi[:k], a.traces_phi[:k], rtol=0, atol=1e-9)
     np.testing.assert_allclose(b.traces_s, a.traces_s, rtol=0, atol=1e-2)
     np.testing.assert_allclose(b.fluxons, a.fluxons, rtol=1e-3, atol=1e-6)
+
+
+def test_hoisted_training_pass_gives_the_cpu_spikes():
+    """soen.train.Model.forward (a run from rest: the input synapses' flux as unit traces times the weights,
+    one matrix product outside the time loop) against the CPU engine on the feed-forward tree network."""
+    import soen.train as st
+    from soen.engine._jax_lower import dense_inputs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", soen.FanInWarning)
+        c = soen.compile(tree_feed_forward(), dt_ns=0.1, seed=3, table=TABLE)
+    n_steps = 4000
+    a = soen.simulate(c, n_steps * 0.1)
+    m = st.Model(c, trainable=("sy_w",))
+    with m.context():
+        out = m.forward(m.init_params(), dense_inputs(c, n_steps))
+        step, ids = np.nonzero(np.asarray(out["spikes"]) > 0)
+    assert a.spike_ids.size > 20
+    o = np.lexsort((ids, step))
+    np.testing.assert_array_equal(np.rint(a.spike_times_ns / 0.1).astype(np.int64), step[o] + 1)
+    np.testing.assert_array_equal(a.spike_ids, ids[o])

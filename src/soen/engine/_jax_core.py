@@ -237,14 +237,18 @@ def soen_state0(low, dtype):
 
 def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigmoid", slope=20.0,
                  detach_reset=True, state=None, n0=0, active=None, record=None, readout=None,
-                 dense_limit=4_000_000):
+                 dense_limit=4_000_000, fast=None, rate_grad="full"):
     """Run a SOEN network over the steps of ``inputs`` (T, input channels: spike counts per step).
 
     ``params``: ``sy_w`` (synapse weights), ``cp_J`` (couplings), ``d_offset`` (flux offsets, Φ0),
     ``d_bias`` (biases, I_c), ``nr_thresh`` (soma thresholds, I_c); ``slope`` in 1/I_c. Returns
     (outputs, final state); outputs: ``spikes`` (T, neurons) stamped t_{n+1}, ``s_soma`` (T, neurons)
     the soma loop currents at t_{n+1} (after reset), with ``readout`` (dendrite ids) ``s_read`` at
-    t_{n+1} before the soma reset, and with ``record`` (dendrite ids) ``rec_s`` (at t_n) and ``rec_phi``."""
+    t_{n+1} before the soma reset, and with ``record`` (dendrite ids) ``rec_s`` (at t_n) and ``rec_phi``.
+
+    ``fast`` (default: for a run from rest, no ``state``/``active``/``n0``): the hoisted form
+    :func:`_soen_forward_hoisted` (input synapses outside the time loop; same spikes, values equal to
+    rounding); ``rate_grad`` (``"full"`` or ``"smooth"``, hoisted form only): the derivative of the rate."""
     f = lambda a: jnp.asarray(a, dtype)
     i32 = lambda a: jnp.asarray(a, jnp.int32)
     tab = (f(low.table[0]), low.table[1], low.table[2], low.table[3], low.table[4])
@@ -272,6 +276,14 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     T = inputs.shape[0]
     steps = n0 + jnp.arange(T, dtype=jnp.int32)
     act = jnp.ones(T, bool) if active is None else active
+    if fast is None:
+        fast = state is None and active is None and n0 == 0
+    if fast:
+        return _soen_forward_hoisted(low, params, inputs, dtype=dtype, surrogate=surrogate, slope=slope,
+                                     detach_reset=detach_reset, record=record, readout=readout,
+                                     rate_grad=rate_grad)
+    if rate_grad != "full":
+        raise ValueError("rate_grad other than 'full' needs the hoisted pass (fast=True)")
     seg = jax.ops.segment_sum
     # photons → channels: a 0/1 matrix product when small (fast under vmap), else segment sums
     dense = low.nsyn * nch <= dense_limit
@@ -359,4 +371,278 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
         return new, out
 
     final, outs = jax.lax.scan(step, st0, (steps, jnp.asarray(inputs, dtype), act))
+    return outs, final
+
+
+# ---------------------------------------------------------------------------------------------------
+# SOEN networks, hoisted form (training): input synapses as a matrix product outside the scan
+# ---------------------------------------------------------------------------------------------------
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _sqrt_floor(q, g_floor):
+    """sqrt(max(q, 0)); its derivative 1/(2·max(sqrt(q), g_floor)) for q > 0 (0 below): bounded near the
+    SQUID's onset, where the exact 1/(2 sqrt q) diverges (``g_floor`` = 0: the exact derivative)."""
+    return _safe_sqrt(q)
+
+
+@_sqrt_floor.defjvp
+def _sqrt_floor_jvp(g_floor, primals, tangents):
+    (q,), (dq,) = primals, tangents
+    g = _safe_sqrt(q)
+    return g, jnp.where(q > 0, 0.5 / jnp.maximum(g, g_floor), 0.0) * dq
+
+
+def _cell_table(tab_np):
+    """(cells + 1, 6) coefficients of the bilinear interpolation of q on every table cell (k, j):
+    q = c0 + c1·u + c2·t + c3·t·u (u along φ, t along the bias), and the top row's linear piece
+    qt = c4 + c5·u, flattened as k·(n_φ − 1) + j: one gather per dendrite and step."""
+    q = np.asarray(tab_np, dtype=np.float64)
+    q00, q01, q10, q11 = q[:-1, :-1], q[:-1, 1:], q[1:, :-1], q[1:, 1:]
+    top = q[-1]
+    c = np.stack([q00, q01 - q00, q10 - q00, q11 - q10 - q01 + q00,
+                  np.broadcast_to(top[:-1], q00.shape), np.broadcast_to(top[1:] - top[:-1], q00.shape)], axis=-1)
+    return c.reshape(-1, 6)
+
+
+def _rate_cells(phi, i_sq, cells, shape, i0, di, dphi, c_inf, g_floor):
+    """:func:`rate` from the cell coefficients of :func:`_cell_table` (the same bilinear interpolation,
+    linear below the grid, ohmic asymptote above it; summed in another order, so equal to rounding),
+    with the derivative of its square root bounded by 1/(2·g_floor) (:func:`_sqrt_floor`)."""
+    n_i, n_p = shape
+    x = phi - jnp.floor(phi)
+    x = jnp.minimum(x, 1.0 - x)
+    fj = x / dphi
+    j = jnp.minimum(jnp.floor(fj).astype(jnp.int32), n_p - 2)
+    u = fj - j
+    fi = (i_sq - i0) / di
+    above = fi > n_i - 1
+    fi_b = jnp.maximum(jnp.where(above, 0.0, fi), -1e9)
+    k = jnp.clip(jnp.trunc(fi_b).astype(jnp.int32), 0, n_i - 2)
+    t = fi_b - k
+    c = cells[k * (n_p - 1) + j]
+    q_in = c[..., 0] + c[..., 1] * u + t * (c[..., 2] + c[..., 3] * u)
+    i_top = i0 + di * (n_i - 1)
+    ic = jnp.minimum(i_sq, 1e15)
+    q_above = c[..., 4] + c[..., 5] * u + c_inf * (ic * ic - i_top * i_top)
+    return _sqrt_floor(jnp.where(above, q_above, q_in), g_floor)
+
+
+def input_groups(low):
+    """Input synapses of a lowered SOEN network grouped by what their photon trace depends on.
+
+    An SPD synapse whose sender is an input channel receives a photon train that does not depend on any
+    trainable parameter, and its flux is its weight times a unit trace u(t) fixed by the train, its delay
+    and its SPD type (rise/fall times, hotspot, dead time). Returns ``(syn, grp, keys)``: the ids of the
+    input synapses, the group of each and per group (sender node, delay in steps, type index into the
+    synapse arrays of a representative synapse)."""
+    cached = getattr(low, "_input_groups", None)
+    if cached is not None:
+        return cached
+    syn = np.nonzero((low.sy_pre >= low.nn) & ~low.sy_fixed)[0]
+    key = np.column_stack([low.sy_pre[syn].astype(float), low.sy_d[syn].astype(float), low.sy_A[syn],
+                           low.sy_ths[syn], low.sy_tf[syn], low.sy_dead[syn], low.sy_hs[syn].astype(float),
+                           low.sy_e[syn], low.ch_dr[low.sy_ch[syn]], low.ch_df[low.sy_ch[syn]]])
+    if syn.size:
+        _, first, grp = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        rep = syn[first]
+    else:
+        grp = np.zeros(0, np.int64)
+        rep = np.zeros(0, np.int64)
+    out = (syn, np.asarray(grp, np.int64).reshape(-1), rep)
+    object.__setattr__(low, "_input_groups", out)
+    return out
+
+
+def input_traces(low, inputs, dtype=jnp.float64):
+    """Unit flux traces (T, groups) of the input-synapse groups of :func:`input_groups` for ``inputs``
+    (T, input channels): the value of C + R + F of a channel holding only that synapse with weight 1, at
+    the point of every step where the dendrites read their flux (the photons of step n included), by the
+    exact SPD update of ``soen.engine.cpu._deliver`` (dead time, hotspot lag). No trainable parameter
+    enters: the traces of a data set can be computed once."""
+    syn, grp, rep = input_groups(low)
+    G = rep.size
+    x = jnp.asarray(inputs, dtype)
+    T = x.shape[0]
+    if G == 0:
+        return jnp.zeros((T, 0), dtype)
+    f = lambda a: jnp.asarray(a, dtype)
+    pre = low.sy_pre[rep] - low.nn
+    d = low.sy_d[rep]
+    dmax = int(d.max(initial=0))
+    xp = jnp.concatenate([jnp.zeros((dmax, x.shape[1]), dtype), x], axis=0)
+    EV = xp[dmax + np.arange(T)[:, None] - d[None, :], pre[None, :]]  # (T, G)
+    A, ths, tf, dead = f(low.sy_A[rep]), f(low.sy_ths[rep]), f(low.sy_tf[rep]), f(low.sy_dead[rep])
+    hs = jnp.asarray(low.sy_hs[rep], jnp.int32)
+    e0, e1, e2 = f(low.sy_e[rep, 0]), f(low.sy_e[rep, 1]), f(low.sy_e[rep, 2])
+    dr, df = f(low.ch_dr[low.sy_ch[rep]]), f(low.ch_df[low.sy_ch[rep]])
+    has_hs = hs > 0
+    K = int(low.sy_hs[rep].max(initial=0)) + 1
+    dt = low.dt_ns
+    gi = jnp.arange(G)
+
+    def step(carry, xs):
+        n, ev = xs
+        C, R, F, pend, last, phi_end = carry
+        has = last >= 0
+        gap = (n - last).astype(dtype) * dt
+        acc = (ev > 0) & ~(has & (gap < dead - 1e-9))
+        a = jnp.where(acc, 1.0, 0.0)
+        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
+        phi_p = A + (phi_m - A) * e0
+        now = jnp.where(has_hs, 0.0, a)
+        C = C + a * A - now * A
+        R = R + a * (phi_m - A) - now * (phi_m - A)
+        F = F - a * phi_m + now * phi_p
+        later = jnp.where(has_hs, a, 0.0)
+        s2 = (n + hs) % K
+        pend = pend.at[gi, s2].add(jnp.stack([-later * A, -later * (phi_m - A) * e1, later * phi_p * e2], axis=1))
+        u = C + R + F
+        nxt = (n + 1) % K
+        C = C + pend[:, nxt, 0]
+        R = R * dr + pend[:, nxt, 1]
+        F = F * df + pend[:, nxt, 2]
+        pend = pend.at[:, nxt].set(0.0)
+        return (C, R, F, pend, jnp.where(acc, n, last), jnp.where(acc, phi_p, phi_end)), u
+
+    z = jnp.zeros(G, dtype)
+    c0 = (z, z, z, jnp.zeros((G, K, 3), dtype), jnp.full(G, -1, jnp.int32), z)
+    _, U = jax.lax.scan(step, c0, (jnp.arange(T, dtype=jnp.int32), EV))
+    return U
+
+
+def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detach_reset, record, readout,
+                          rate_grad="full", g_floor=0.05):
+    """:func:`soen_forward` for a run from rest (state 0, step 0), rearranged for speed: the flux of the
+    input synapses is Σ_k w_k u_k(t) with the unit traces u of :func:`input_traces`, one matrix product
+    (T, groups) × (groups, dendrites) outside the time loop; inside it only the dendrites, the somas and
+    the synapses fed by neurons (refractory drives, neuron-to-neuron projections) advance. Same
+    equations and order within a step as :func:`soen_forward`; sums run in another order, so values
+    agree to rounding.
+
+    ``rate_grad``: ``"full"`` (exact derivative) or ``"smooth"``, a surrogate for training: the loop
+    current's feedback on its own SQUID bias (g(φ, i_b − s)) is left out of the backward pass and the
+    derivative of g = sqrt(q) is bounded by 1/(2·g_floor). The forward values are unchanged. At dt of
+    a few tenths of a ns the exact backward map of a saturating loop is not contracting,
+    |1 − (h/β)·∂g/∂s| > 1, and gradients grow without bound through time; this keeps the per-step
+    factor within (1 − h α/β) ≤ 1 for the loop's own term."""
+    if rate_grad not in ("full", "smooth"):
+        raise ValueError(f"rate_grad must be 'full' or 'smooth', got {rate_grad!r}")
+    f = lambda a: jnp.asarray(a, dtype)
+    i32 = lambda a: jnp.asarray(a, jnp.int32)
+    cells = f(_cell_table(low.table[0]))
+    tshape = low.table[0].shape
+    _, i0, di, dphi, c_inf = low.table
+    w = f(params["sy_w"])
+    J = f(params["cp_J"])
+    off = f(params["d_offset"])
+    bias = f(params["d_bias"])
+    thr = f(params["nr_thresh"])
+    hb, ahb = f(low.d_hb), f(low.d_ahb)
+    nd, nn = low.nd, low.nn
+    # neurons of equal size with the soma first (one population of tree neurons, say): the couplings as
+    # one small matrix per neuron, the somas as a slice
+    D = nd // nn if nn else 0
+    blocks = (nn > 0 and D * nn == nd and np.array_equal(low.nr_soma, np.arange(nn) * D)
+              and np.array_equal(low.cp_src // D, low.cp_tgt // D))
+    if blocks:
+        Jb = jnp.zeros((nn, D, D), dtype).at[low.cp_tgt // D, low.cp_tgt % D, low.cp_src % D].add(J)
+    x = jnp.asarray(inputs, dtype)
+    T = x.shape[0]
+    # 1. input synapses: unit traces (no parameters) times the weights, summed per dendrite
+    syn, grp, rep = input_groups(low)
+    G = rep.size
+    if G:
+        U = jax.lax.stop_gradient(input_traces(low, x, dtype))
+        Wg = jnp.zeros((G, nd), dtype).at[grp, low.ch_dend[low.sy_ch[syn]]].add(w[syn])
+        phi_in = U @ Wg  # (T, nd)
+    else:
+        phi_in = jnp.zeros((T, nd), dtype)
+    # 2. synapses fed by neurons (their senders' spikes come from the loop)
+    isyn = np.nonzero(low.sy_pre < nn)[0]
+    ni = isyn.size
+    ich, ich_inv = np.unique(low.sy_ch[isyn], return_inverse=True)
+    nci = ich.size
+    i_ch = i32(np.asarray(ich_inv).reshape(-1))
+    i_pre, i_d = i32(low.sy_pre[isyn]), i32(low.sy_d[isyn])
+    iw = w[isyn]
+    A, ths, tf, dead = f(low.sy_A[isyn]), f(low.sy_ths[isyn]), f(low.sy_tf[isyn]), f(low.sy_dead[isyn])
+    hs = i32(low.sy_hs[isyn])
+    e0, e1, e2 = f(low.sy_e[isyn, 0]), f(low.sy_e[isyn, 1]), f(low.sy_e[isyn, 2])
+    has_hs = hs > 0
+    c_dr, c_df = f(low.ch_dr[ich]), f(low.ch_df[ich])
+    c_dend = i32(low.ch_dend[ich])
+    Ki = int(low.sy_hs[isyn].max(initial=0)) + 1
+    Li = int(low.sy_d[isyn].max(initial=0)) + 1
+    seg = jax.ops.segment_sum
+    # couplings: gather the sources, sum per target
+    cp_src, cp_tgt = i32(low.cp_src), i32(low.cp_tgt)
+    soma = i32(low.nr_soma)
+    ref_steps = i32(low.nr_ref_steps)
+    dt = low.dt_ns
+    rec = None if record is None else i32(np.asarray(record, dtype=np.int64))
+    rd = None if readout is None else i32(np.asarray(readout, dtype=np.int64))
+    smooth = rate_grad == "smooth"
+
+    def step(carry, xs):
+        n, ph_in = xs
+        s = carry["s"]
+        hist = carry["hist"].at[n % Li].set(carry["emit"])
+        ev = hist[(n - i_d) % Li, i_pre]
+        last, phi_end = carry["last"], carry["phi_end"]
+        has = last >= 0
+        gap = (n - last).astype(dtype) * dt
+        acc = (ev > 0) & ~(has & (gap < dead - 1e-9))
+        a = jnp.where(acc, 1.0 + ev - jax.lax.stop_gradient(ev), 0.0)
+        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
+        wa = a * iw
+        phi_p = A + (phi_m - A) * e0
+        now = jnp.where(has_hs, 0.0, wa)
+        C = carry["C"] + seg(wa * A - now * A, i_ch, nci)
+        R = carry["R"] + seg(wa * (phi_m - A) - now * (phi_m - A), i_ch, nci)
+        F = carry["F"] + seg(-wa * phi_m + now * phi_p, i_ch, nci)
+        later = jnp.where(has_hs, wa, 0.0)
+        pend = carry["pend"].at[i_ch, (n + hs) % Ki].add(
+            jnp.stack([-later * A, -later * (phi_m - A) * e1, later * phi_p * e2], axis=1))
+        if blocks:
+            cp = jnp.einsum("nkd,nd->nk", Jb, s.reshape(nn, D)).reshape(nd)
+        else:
+            cp = seg(J * s[cp_src], cp_tgt, nd)
+        phi = off + ph_in + seg(C + R + F, c_dend, nd) + cp
+        nxt = (n + 1) % Ki
+        C = C + pend[:, nxt, 0]
+        R = R * c_dr + pend[:, nxt, 1]
+        F = F * c_df + pend[:, nxt, 2]
+        pend = pend.at[:, nxt].set(0.0)
+        g = _rate_cells(phi, bias - (jax.lax.stop_gradient(s) if smooth else s), cells, tshape, i0, di, dphi,
+                        c_inf, g_floor if smooth else 0.0)
+        s_new = s + hb * g - ahb * s
+        m = n + 1
+        ss = s_new.reshape(nn, D)[:, 0] if blocks else s_new[soma]
+        ru = carry["ref_until"]
+        refr = m <= ru
+        spk = spike(ss - thr, surrogate, slope, False) * jnp.where(refr, 0.0, 1.0)
+        drop = jax.lax.stop_gradient(spk) if detach_reset else spk
+        ss_after = jnp.where(refr, 0.0, ss * (1.0 - drop))
+        out = dict(spikes=spk, s_soma=ss_after)
+        if rd is not None:
+            out["s_read"] = s_new[rd]
+        if rec is not None:
+            out["rec_s"] = s[rec]
+            out["rec_phi"] = phi[rec]
+        if blocks:
+            s_new = jnp.concatenate([ss_after[:, None], s_new.reshape(nn, D)[:, 1:]], axis=1).reshape(nd)
+        else:
+            s_new = s_new.at[soma].set(ss_after)
+        ru = jnp.where(spk > 0, m + ref_steps, ru)
+        new = dict(s=s_new, C=C, R=R, F=F, pend=pend, last=jnp.where(acc, n, last),
+                   phi_end=jnp.where(acc, phi_p, phi_end), hist=hist, emit=spk, ref_until=ru,
+                   fluxons=carry["fluxons"] + g)
+        return new, out
+
+    zc = jnp.zeros(nci, dtype)
+    st0 = dict(s=jnp.zeros(nd, dtype), C=zc, R=zc, F=zc, pend=jnp.zeros((nci, Ki, 3), dtype),
+               last=jnp.full(ni, -1, jnp.int32), phi_end=jnp.zeros(ni, dtype), hist=jnp.zeros((Li, nn), dtype),
+               emit=jnp.zeros(nn, dtype), ref_until=jnp.full(nn, -1, jnp.int32), fluxons=jnp.zeros(nd, dtype))
+    final, outs = jax.lax.scan(step, st0, (jnp.arange(T, dtype=jnp.int32), phi_in))
     return outs, final

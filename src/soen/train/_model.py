@@ -39,11 +39,15 @@ class Model:
         SOEN, default 1.0); None: no bound (point models' default).
     fan_in : SOEN only: keep every dendrite's largest applied flux within ±½ Φ0 (the SQUID response
         folds back beyond it; :meth:`project` scales the dendrite's incoming weights and couplings).
+    rate_grad : SOEN only: ``"full"`` (exact derivative of the fluxon rate, default) or ``"smooth"`` (a
+        surrogate for training: the loop current's feedback on its own SQUID bias is left out of the
+        backward pass and the derivative of g = sqrt(q) is bounded; forward values unchanged; see
+        ``soen.engine._jax_core._soen_forward_hoisted``).
     """
 
     def __init__(self, compiled, *, trainable=None, dtype: str = "float64", surrogate: str = "fast_sigmoid",
                  slope: float | None = None, detach_reset: bool = True, readout=None, weight_max=None,
-                 fan_in: bool = True):
+                 fan_in: bool = True, rate_grad: str = "full"):
         if dtype not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         if surrogate not in SURROGATE_NAMES:
@@ -70,6 +74,9 @@ class Model:
             raise ValueError(f"weight_max must be > 0 or None, got {weight_max!r}")
         self.weight_max = weight_max
         self.fan_in = bool(fan_in)
+        if rate_grad not in ("full", "smooth"):
+            raise ValueError(f"rate_grad must be 'full' or 'smooth', got {rate_grad!r}")
+        self.rate_grad = rate_grad
         self.w32 = self.point and np.asarray(compiled.params["out_w"]).dtype == np.float32
 
     @property
@@ -114,7 +121,8 @@ class Model:
         if self.point:
             one = lambda x: core.point_forward(self.low, full, x, **kw)[0]
         else:
-            one = lambda x: core.soen_forward(self.low, full, x, readout=self.readout, **kw)[0]
+            one = lambda x: core.soen_forward(self.low, full, x, readout=self.readout, rate_grad=self.rate_grad,
+                                              **kw)[0]
         x = jnp.asarray(inputs, dt)
         if x.ndim == 2:
             return one(x)
