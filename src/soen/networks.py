@@ -20,8 +20,14 @@ import math
 
 import numpy as np
 
-__all__ = ["MICROCIRCUIT_POPULATIONS", "MICROCIRCUIT_SIZES", "MICROCIRCUIT_CONN_PROB", "MICROCIRCUIT_K_EXT",
-           "cortical_microcircuit", "microcircuit_synapses"]
+__all__ = [
+    "MICROCIRCUIT_CONN_PROB",
+    "MICROCIRCUIT_K_EXT",
+    "MICROCIRCUIT_POPULATIONS",
+    "MICROCIRCUIT_SIZES",
+    "cortical_microcircuit",
+    "microcircuit_synapses",
+]
 
 #: the 8 populations of Potjans & Diesmann (2014), Table 5
 MICROCIRCUIT_POPULATIONS = ("L23e", "L23i", "L4e", "L4i", "L5e", "L5i", "L6e", "L6i")
