@@ -6,8 +6,10 @@ couplings, flux offsets, biases, thresholds), run by the JAX engine's forward pa
 (:mod:`soen.engine._jax_core`: ``lax.scan`` over time steps, surrogate gradients at the thresholds,
 ``vmap`` over a batch). :func:`fit` trains it with an optax optimiser, projecting the parameters into
 their physical bounds after every step; :meth:`Model.to_compiled` writes them back for the CPU engine.
-Encoders are in :mod:`soen.train.encoders` and losses in :mod:`soen.train.losses` (both importable
-without JAX). See docs/training.md.
+Encoders are in :mod:`soen.train.encoders`, losses in :mod:`soen.train.losses` and generated tasks (the
+random-manifold spike-timing task) in :mod:`soen.train.tasks` (all importable without JAX);
+:mod:`soen.train.photonic` trains a feed-forward SOEN network with its photonic links in the loop
+(finite photons per spike, dark counts, device spread). See docs/training.md.
 
 >>> import soen, soen.train
 >>> net = soen.Network()
@@ -21,8 +23,9 @@ without JAX). See docs/training.md.
 
 from __future__ import annotations
 
-from . import encoders, losses
+from . import encoders, losses, photonic, tasks
 from ._fit import FitResult, evaluate, fit, load_params, save_params
 from ._model import Model
 
-__all__ = ["Model", "fit", "evaluate", "FitResult", "save_params", "load_params", "encoders", "losses"]
+__all__ = ["Model", "fit", "evaluate", "FitResult", "save_params", "load_params", "encoders", "losses",
+           "tasks", "photonic"]

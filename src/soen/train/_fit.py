@@ -43,14 +43,21 @@ def _batches(n, batch_size, rng):
         yield order[b * batch_size:(b + 1) * batch_size]
 
 
-def evaluate(model, params, inputs, fn, *, batch_size: int = 128):
+def evaluate(model, params, inputs, fn, *, batch_size: int = 128, key=None):
     """``fn(outputs)`` (a numpy-able pytree) of the forward pass on ``inputs`` (samples, n_steps, channels),
-    batch by batch, concatenated along the first axis."""
+    batch by batch, concatenated along the first axis. ``key``: a ``jax.random`` key for stochastic models
+    (``model.stochastic``, e.g. :class:`soen.train.photonic.PhotonicModel`); batch i uses
+    ``jax.random.fold_in(key, i)``."""
     import jax
 
     with model.context():
-        f = jax.jit(lambda p, x: fn(model.forward(p, x)))
-        parts = [jax.device_get(f(params, inputs[i:i + batch_size])) for i in range(0, len(inputs), batch_size)]
+        if key is None:
+            f = jax.jit(lambda p, x: fn(model.forward(p, x)))
+            parts = [jax.device_get(f(params, inputs[i:i + batch_size])) for i in range(0, len(inputs), batch_size)]
+        else:
+            g = jax.jit(lambda p, x, k: fn(model.forward(p, x, key=k)))
+            parts = [jax.device_get(g(params, inputs[i:i + batch_size], jax.random.fold_in(key, i)))
+                     for i in range(0, len(inputs), batch_size)]
     return jax.tree_util.tree_map(lambda *a: np.concatenate(a, axis=0), *parts)
 
 
@@ -67,7 +74,9 @@ def fit(model, loss, x, y, *, epochs: int, batch_size: int = 64, optimizer=None,
     after every epoch (e.g. a validation accuracy; higher is better; ``best`` keeps the best params).
     ``checkpoint``: a path; the params and the epoch are written there after every epoch
     (:func:`load_params` reads them; pass them back as ``params=`` to continue). ``time_limit_s``: stop after
-    the epoch that passes this wall time (s). ``progress``: one line per epoch on stderr (or ``log``)."""
+    the epoch that passes this wall time (s). ``progress``: one line per epoch on stderr (or ``log``).
+    Stochastic models (``model.stochastic`` true, e.g. :class:`soen.train.photonic.PhotonicModel`) get
+    ``key=jax.random.fold_in(jax.random.PRNGKey(seed), step)`` in ``model.forward``: fresh draws every step."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -91,19 +100,29 @@ def fit(model, loss, x, y, *, epochs: int, batch_size: int = 64, optimizer=None,
         p = model.project(p)
         state = opt.init(p)
 
+        stochastic = bool(getattr(model, "stochastic", False))
+        key0 = jax.random.PRNGKey(seed)
+
         @jax.jit
-        def step(p, s, xb, yb):
-            val, g = jax.value_and_grad(lambda q: loss(model.forward(q, xb), yb))(p)
+        def step(p, s, xb, yb, n):
+            if stochastic:
+                k = jax.random.fold_in(key0, n)
+                fwd = lambda q: model.forward(q, xb, key=k)
+            else:
+                fwd = lambda q: model.forward(q, xb)
+            val, g = jax.value_and_grad(lambda q: loss(fwd(q), yb))(p)
             upd, s = opt.update(g, s, p)
             p = model.project(optax.apply_updates(p, upd))
             return p, s, val
 
         best, best_m = jax.device_get(p), -np.inf
+        n_step = 0
         for ep in range(1, epochs + 1):
             te = time.perf_counter()
             vals = []
             for idx in _batches(len(x), batch_size, rng):
-                p, state, v = step(p, state, jnp.asarray(x[idx]), jnp.asarray(y[idx]))
+                p, state, v = step(p, state, jnp.asarray(x[idx]), jnp.asarray(y[idx]), n_step)
+                n_step += 1
                 vals.append(v)
             lv = float(np.mean(jax.device_get(vals))) if vals else float("nan")
             pn = {k: np.asarray(v) for k, v in jax.device_get(p).items()}

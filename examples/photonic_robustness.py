@@ -1,0 +1,218 @@
+"""Accuracy of a trained SOEN network against the photons per spike of its optical links, trained with and
+without the photonic layer in the loop (soen.train.photonic), evaluated on the CPU engine.
+
+Task: scikit-learn's bundled 8×8 digits (as in ``examples/train_digits.py``: ``train_test_split(test_size=0.2,
+stratify=y, random_state=0)``, 10 % of the training images held out, stratified, for validation), pixels
+/16 as a regular rate code (up to one photon per 5 ns), 150 steps of 0.2 ns (30 ns per image).
+
+Network (SOEN, feed-forward): 64 input channels → 64 hidden SOEN neurons → 10 readout SOEN neurons,
+all-to-all. Neurons: ``point_neuron`` (synapses on the soma; τ = 10 ns, flux offset 0.15 Φ0; hidden
+somas spike at 0.2 I_c, refractory 1 ns, refractory loop τ 5 ns with coupling −0.2; the readout somas'
+threshold 0.99 I_c is above the largest loop current at this bias, so they integrate and their largest
+loop current over the trial is the class score); SPD synapses τ_f = 10 ns, dead time 5 ns. The input
+connections come from SpikeSources (always ideal in the CPU engine); the 640 hidden → readout
+connections are photonic: ``Hardware(photons_per_spike=N)`` with the registry's defaults otherwise
+(1 mm of SiN waveguide, fan-out 10, η_det = 0.95 with 2 % spread, 10 % source spread, 0.8 dB
+split-ratio error, dark counts 1 Hz, jitter 50 ps, τ_rad = 1 ns, 3 % junction I_c spread, 2 ns light
+delay). The hidden layer is a fixed random SOEN feature layer (input weights U(0, 0.022)); trained
+(``train_pre=False``): the weights of the photonic connections (|w| ≤ 1, fan-in ≤ ½ Φ0); loss: cross
+entropy of 40 × the readouts' largest loop current (I_c); Adam 1e-3, gradient norm clipped to 1,
+float32, ``--time-limit-s`` (180 s) of training per network.
+
+Two networks are trained from the same initial weights:
+
+* ``ideal``: every hidden spike reaches every readout synapse at the link's nominal delay, nominal devices;
+* ``in the loop``: ``PhotonicModel(..., photonic=True)`` at ``--train-photons`` photons per spike: every
+  (spike, connection) detected with p = 1 − e^(−μ) (μ from the compiled links), the emission-time and
+  jitter spread, dark counts, the frozen I_c spread of this chip (seed 0) in the dendrite biases.
+
+Both are then run on the CPU engine (``soen.simulate`` of ``model.to_compiled(params, hardware)``, one run
+per test image, the photon draws of image k seeded by k) for every N in ``--photons`` and with ideal
+links; the energy per inference is the total of the run's energy ledger (``Result.energy_ledger()``:
+light, SPD events, fluxons) per image. Figure: accuracy against photons per spike and against energy per
+inference (``--figure``).
+
+Run: ``python3 examples/photonic_robustness.py`` (about 10–15 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+import warnings
+
+import numpy as np
+
+import soen
+import soen.train as st
+from soen.train import encoders, losses
+from soen.train.photonic import PhotonicModel, with_inputs
+
+CFG = dict(dt_ns=0.2, n_steps=150, hidden=64, tau_ns=10.0, tau_fall_ns=10.0, dead_ns=5.0, max_per_step=0.04,
+           offset=0.15, threshold=0.2, t_ref_ns=1.0, tau_ref_ns=5.0, j_ref=-0.2)
+PHOTONS = (10, 30, 100, 300, 1000, 3000, 10000)
+
+
+def data(seed: int = 0):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    d = load_digits()
+    x = d.data / 16.0
+    y = d.target.astype(np.int64)
+    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, stratify=y, random_state=seed)
+    x_fit, x_val, y_fit, y_val = train_test_split(x_tr, y_tr, test_size=0.1, stratify=y_tr, random_state=seed)
+    return x_fit, y_fit, x_val, y_val, x_te, y_te
+
+
+def network(times=None):
+    """64 → 32 SOEN → 10 SOEN (point neurons: synapses on the soma)."""
+    cfg = CFG
+    syn = soen.Synapse(tau_fall_ns=cfg["tau_fall_ns"], dead_time_ns=cfg["dead_ns"])
+    soma = soen.Soma(tau_ns=cfg["tau_ns"], phi_offset=cfg["offset"], threshold=cfg["threshold"],
+                     refractory_ns=cfg["t_ref_ns"], refractory_tau_ns=cfg["tau_ref_ns"],
+                     refractory_coupling=cfg["j_ref"])
+    net = soen.Network()
+    net.add_population("hid", cfg["hidden"], soen.point_neuron(soma=soma, synapse=syn))
+    # readout neurons: their loop currents are the class scores (threshold above the largest loop current
+    # of the SQUID at this bias, 0.74 I_c: they integrate and never spike)
+    readout = soen.Soma(tau_ns=cfg["tau_ns"], phi_offset=cfg["offset"], threshold=0.99)
+    net.add_population("out", 10, soen.point_neuron(soma=readout, synapse=syn))
+    net.add_source(soen.SpikeSource("pix", times if times is not None else tuple([] for _ in range(64))))
+    net.connect("pix", "hid", soen.AllToAll(), weight=soen.Uniform(0.0, 0.022), delay_ns=0.0)
+    net.connect("hid", "out", soen.AllToAll(), weight=soen.Uniform(0.0, 0.02), delay_ns=0.2)
+    return net
+
+
+def encode(x):
+    return encoders.rate(x, CFG["n_steps"], max_per_step=CFG["max_per_step"])
+
+
+def jax_predict(model, params, xs, key=None):
+    """Class = the readout neuron with the largest loop current over the trial."""
+    return np.argmax(st.evaluate(model, params, xs, lambda o: o["s_read"].max(axis=1), key=key), axis=1)
+
+
+def cpu_eval(c, xs, ys):
+    """Accuracy and mean energy per inference (J) of compiled network ``c`` on the CPU engine."""
+    T = CFG["n_steps"]
+    right, energy, spikes = 0, 0.0, 0
+    for k in range(len(xs)):
+        ck = dataclasses.replace(with_inputs(c, [soen.SpikeSource("pix", encoders.to_spike_times(xs[k], CFG["dt_ns"]))]),
+                                 seed=1000 + k)  # the photon draws of image k (the chip, frozen in c, stays)
+        # one step more: traces are sampled at t_n, the JAX readout is the loop current at t_{n+1}
+        r = soen.simulate(ck, (T + 1) * CFG["dt_ns"], record=[("out", list(range(10)))], progress=False)
+        right += int(np.argmax(r.traces_s[1:T + 1].max(axis=0)) == ys[k])
+        energy += r.energy_ledger().total_energy_J * T / (T + 1)
+        spikes += r.spike_ids.size
+    return right / len(xs), energy / len(xs), spikes / len(xs)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--time-limit-s", type=float, default=180.0, help="training time per network (s)")
+    ap.add_argument("--train-photons", type=float, default=10.0, help="photons per spike while training in the loop")
+    ap.add_argument("--photons", type=float, nargs="+", default=PHOTONS)
+    ap.add_argument("--test-images", type=int, default=360, help="test images run on the CPU engine per point")
+    ap.add_argument("--grad", choices=("expected", "straight_through"), default="expected")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--scale", type=float, default=40.0, help="logits per I_c of readout loop current")
+    ap.add_argument("--figure", default="photonic_robustness.png")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    import jax
+    import optax
+
+    x_fit, y_fit, x_val, y_val, x_te, y_te = data()
+    X_fit, X_val, X_te = (encode(x) for x in (x_fit, x_val, x_te))
+    hw_train = soen.Hardware(photons_per_spike=a.train_photons)
+    out = dict(train_photons=a.train_photons, grad=a.grad, photons=list(a.photons), runs={})
+    trained = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", soen.FanInWarning)
+        c0 = soen.compile(network(), dt_ns=CFG["dt_ns"], seed=0)
+    o, n = c0.populations["out"]
+    read_ids = np.asarray(c0.structure["nr_soma"]).astype(np.int64)[o:o + n]  # the readouts' soma dendrites
+    for name, photonic in (("ideal", False), ("in the loop", True)):
+        m = PhotonicModel(network(), pre="hid", post="out", hardware=hw_train, photonic=photonic, grad=a.grad,
+                          dt_ns=CFG["dt_ns"], seed=0, trainable=("sy_w",), train_pre=False, surrogate="fast_sigmoid",
+                          slope=10.0, dtype="float32", readout=read_ids)
+        print(m)
+        def loss(ou, y):
+            return losses.readout_cross_entropy(ou, y, neurons=np.arange(10), key="s_read", reduce="max",
+                                                scale=a.scale)
+
+        curve = []
+        vkey = jax.random.PRNGKey(7)
+
+        def metric(p):
+            acc = float(np.mean(jax_predict(m, p, X_val, key=vkey if photonic else None) == y_val))
+            curve.append(acc)
+            return acc
+
+        t0 = time.perf_counter()
+        res = st.fit(m, loss, X_fit, y_fit, epochs=a.epochs, batch_size=64, seed=0, metric=metric,
+                     optimizer=optax.chain(optax.clip_by_global_norm(1.0), optax.adam(a.lr)),
+                     time_limit_s=a.time_limit_s)
+        t_train = time.perf_counter() - t0
+        trained[name] = (m, res.best)
+        acc_jax = float(np.mean(jax_predict(m, res.best, X_te, key=jax.random.PRNGKey(3) if photonic
+                                            else None) == y_te))
+        print(f"{name}: {len(curve)} epochs in {t_train:.0f} s, best validation {max(curve):.3f}, "
+              f"test (JAX, {'sampled photons' if photonic else 'ideal'}) {acc_jax:.3f}")
+        out["runs"][name] = dict(train_s=t_train, epochs=len(curve), val_curve=curve, test_acc_jax=acc_jax)
+
+    k = min(a.test_images, len(X_te))
+    for name, (m, p) in trained.items():
+        rows = []
+        t1 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", soen.FanInWarning)
+            acc, e, s = cpu_eval(m.to_compiled(p, soen.Hardware(ideal=True)), X_te[:k], y_te[:k])
+        out["runs"][name]["cpu_ideal"] = dict(acc=acc, energy_J=e, spikes=s)
+        for N in a.photons:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", soen.FanInWarning)
+                acc, e, s = cpu_eval(m.to_compiled(p, soen.Hardware(photons_per_spike=float(N))), X_te[:k], y_te[:k])
+            rows.append(dict(photons=float(N), acc=acc, energy_J=e, spikes=s))
+            print(f"{name:>12}  N = {N:>7g}  accuracy {acc:.3f}  energy/inference {e:.3e} J  spikes {s:.1f}")
+        out["runs"][name]["cpu"] = rows
+        print(f"{name}: ideal links on the CPU engine: accuracy {out['runs'][name]['cpu_ideal']['acc']:.3f} "
+              f"({time.perf_counter() - t1:.0f} s for the sweep)")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    for (name, r), col in zip(out["runs"].items(), ("C0", "C1"), strict=True):
+        N = [q["photons"] for q in r["cpu"]]
+        acc = [q["acc"] for q in r["cpu"]]
+        lab = "trained ideal" if name == "ideal" else f"trained with photonic layer (N = {a.train_photons:g})"
+        axs[0].semilogx(N, acc, "o-", c=col, label=lab)
+        axs[0].axhline(r["cpu_ideal"]["acc"], c=col, ls=":", lw=0.9)
+        axs[1].semilogx([q["energy_J"] for q in r["cpu"]], acc, "o-", c=col, label=lab)
+    axs[0].axhline(0.1, c="grey", ls="-.", lw=0.8, label="chance")
+    axs[0].set_xlabel("photons per spike (dotted: ideal links)")
+    axs[1].set_xlabel("energy per inference (J, from the energy ledger)")
+    for ax in axs:
+        ax.set_ylabel("test accuracy (CPU engine)")
+        ax.set_ylim(0, 1)
+    axs[0].legend(fontsize=7, loc="lower right")
+    axs[0].set_title("8×8 digits, 64 → 32 → 10 SOEN")
+    axs[1].set_title("accuracy against energy")
+    fig.tight_layout()
+    fig.savefig(a.figure, dpi=120)
+    print(f"figure: {a.figure}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    return out
+
+
+if __name__ == "__main__":
+    main()
