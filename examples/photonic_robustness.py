@@ -148,7 +148,7 @@ def main(argv=None):
         curve = []
         vkey = jax.random.PRNGKey(7)
 
-        def metric(p):
+        def metric(p, m=m, vkey=vkey, photonic=photonic, curve=curve):
             acc = float(np.mean(jax_predict(m, p, X_val, key=vkey if photonic else None) == y_val))
             curve.append(acc)
             return acc

@@ -13,10 +13,10 @@ from soen.train import encoders
 
 pytest.importorskip("jax", reason="soen.train.photonic needs jax (pip install 'soen[jax]')")
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
+import jax
+import jax.numpy as jnp
 
-from soen.train import photonic as ph  # noqa: E402
+from soen.train import photonic as ph
 
 DT = 0.2
 NO_SPREAD = dict(source_efficiency_spread=0.0, detector_efficiency_spread=0.0, split_ratio_error_db=0.0,
@@ -141,7 +141,7 @@ def test_relay_model_reproduces_the_cpu_engine_and_trains():
         c = ph.with_inputs(m.to_compiled(p), [soen.SpikeSource("x", encoders.to_spike_times(x[b], DT))])
         r = soen.simulate(c, 150 * DT, progress=False)
         steps, ids = np.nonzero(z[b])
-        assert sorted(zip(np.rint((steps + 1)).astype(int), ids)) == \
+        assert sorted(zip(np.rint(steps + 1).astype(int), ids)) == \
             sorted(zip(np.rint(r.spike_times_ns / DT).astype(int), r.spike_ids))
         n_out += int((ids >= 6).sum())
     assert n_out > 0  # the photonic projection was exercised

@@ -261,7 +261,7 @@ class PhotonicModel:
             upd[k] = np.asarray(base.params[k], float)
         self.c_relay = relay.with_params(**upd)
         self.model = Model(self.c_relay, **model_kw)
-        self.relay_node0 = [s for s in self.c_relay.inputs if s.name == self._relay_name][0].node0
+        self.relay_node0 = next(s for s in self.c_relay.inputs if s.name == self._relay_name).node0
         self.n_x = self.model.n_inputs - self.links.n
         pp = self.c_relay.populations[pre]
         self.pre_ids = np.arange(pp[0], pp[0] + pp[1])
@@ -303,7 +303,7 @@ class PhotonicModel:
         s_hw, s_r = _senders(hw)[:n_hw], _senders(cr)[:n_r]
         t_hw = np.asarray(hw.structure["conn_post"]).astype(np.int64)
         t_r = np.asarray(cr.structure["conn_post"]).astype(np.int64)
-        relay0 = [s for s in cr.inputs if s.name == self._relay_name][0].node0
+        relay0 = next(s for s in cr.inputs if s.name == self._relay_name).node0
         # the sender of a relay connection stands for the photonic connection it carries
         key_hw = {}
         for e in range(n_hw):

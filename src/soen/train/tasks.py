@@ -169,7 +169,7 @@ def train_test_split(labels, test_fraction: float = 0.2, *, seed: int = 0):
     tr, te = [], []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
-        n_te = max(1, int(round(test_fraction * idx.size)))
+        n_te = max(1, round(test_fraction * idx.size))
         te.append(idx[:n_te])
         tr.append(idx[n_te:])
     return rng.permutation(np.concatenate(tr)), rng.permutation(np.concatenate(te))
