@@ -110,6 +110,35 @@ def cpu_eval(c, xs, ys):
     return right / len(xs), energy / len(xs), spikes / len(xs)
 
 
+def plot(out, figure):
+    """Accuracy against photons per spike and against energy per inference (the numbers of :func:`main`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axs = plt.subplots(1, 2, figsize=(9.5, 3.6))
+    for (name, r), col in zip(out["runs"].items(), ("C0", "C1"), strict=True):
+        N = [q["photons"] for q in r["cpu"]]
+        acc = [q["acc"] for q in r["cpu"]]
+        lab = "trained ideal" if name == "ideal" else f"trained with photonic layer (N = {out['train_photons']:g})"
+        axs[0].semilogx(N, acc, "o-", c=col, label=lab)
+        axs[0].axhline(r["cpu_ideal"]["acc"], c=col, ls=":", lw=0.9)
+        axs[1].semilogx([q["energy_J"] for q in r["cpu"]], acc, "o-", c=col, label=lab)
+    axs[0].axhline(0.1, c="grey", ls="-.", lw=0.8, label="chance")
+    axs[0].set_xlabel("photons per spike (dotted: ideal links)")
+    axs[1].set_xlabel("energy per inference (J, from the energy ledger)")
+    for ax in axs:
+        ax.set_ylabel("test accuracy (CPU engine)")
+        ax.set_ylim(0, 1)
+    axs[0].legend(fontsize=7, loc="lower right")
+    axs[0].set_title(f"8×8 digits, 64 → {CFG['hidden']} → 10 SOEN")
+    axs[1].set_title("accuracy against energy")
+    fig.tight_layout()
+    fig.savefig(figure, dpi=120)
+    print(f"figure: {figure}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, default=30)
@@ -183,31 +212,7 @@ def main(argv=None):
         print(f"{name}: ideal links on the CPU engine: accuracy {out['runs'][name]['cpu_ideal']['acc']:.3f} "
               f"({time.perf_counter() - t1:.0f} s for the sweep)")
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axs = plt.subplots(1, 2, figsize=(9.5, 3.6))
-    for (name, r), col in zip(out["runs"].items(), ("C0", "C1"), strict=True):
-        N = [q["photons"] for q in r["cpu"]]
-        acc = [q["acc"] for q in r["cpu"]]
-        lab = "trained ideal" if name == "ideal" else f"trained with photonic layer (N = {a.train_photons:g})"
-        axs[0].semilogx(N, acc, "o-", c=col, label=lab)
-        axs[0].axhline(r["cpu_ideal"]["acc"], c=col, ls=":", lw=0.9)
-        axs[1].semilogx([q["energy_J"] for q in r["cpu"]], acc, "o-", c=col, label=lab)
-    axs[0].axhline(0.1, c="grey", ls="-.", lw=0.8, label="chance")
-    axs[0].set_xlabel("photons per spike (dotted: ideal links)")
-    axs[1].set_xlabel("energy per inference (J, from the energy ledger)")
-    for ax in axs:
-        ax.set_ylabel("test accuracy (CPU engine)")
-        ax.set_ylim(0, 1)
-    axs[0].legend(fontsize=7, loc="lower right")
-    axs[0].set_title("8×8 digits, 64 → 32 → 10 SOEN")
-    axs[1].set_title("accuracy against energy")
-    fig.tight_layout()
-    fig.savefig(a.figure, dpi=120)
-    print(f"figure: {a.figure}")
+    plot(out, a.figure)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
