@@ -124,6 +124,20 @@ class SoenRun(PlasticRun):
             dk_step = dk_syn = np.empty(0, dtype=np.int64)
         self.src_pos[:] = 0
         node, key, lam, start = self.pch
+        if self.parallel:
+            return self._advance(n0, n1, src_step, src_node, rec_every, dk_step, dk_syn)
+        import numba
+
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)  # the serial run: one compilation for both (cpu.get_kernel)
+        try:
+            return self._advance(n0, n1, src_step, src_node, rec_every, dk_step, dk_syn)
+        finally:
+            numba.set_num_threads(threads)
+
+    def _advance(self, n0, n1, src_step, src_node, rec_every, dk_step, dk_syn) -> int:
+        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
+        node, key, lam, start = self.pch
         a["ring"], self.spk_step, self.spk_id = self.kernel(
             n0, n1, c.dt_ns, float(c.meta["h_tau"]), c.seed,
             self.d_hb, self.d_ahb, p["d_bias"], p["d_offset"], st["cp_ptr"], st["cp_src"], p["cp_J"], st["ch_ptr"],
