@@ -6,6 +6,7 @@ rate-coded random batch. Reported: the median wall time of ``--repeats`` steps a
 first call compiles; its time is reported separately), for float64 and float32.
 
 Run: ``python3 benchmarks/bench_train.py`` (2-core machine: see docs/training.md for the numbers).
+Side by side with snnTorch: ``benchmarks/bench_train_compare.py`` (uses :func:`make_step`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def network():
     return soen.compile(net, dt_ns=1.0, seed=0)
 
 
-def bench(dtype: str, repeats: int, n_steps: int = 100, batch: int = 64) -> dict:
+def make_step(dtype: str, n_steps: int = 100, batch: int = 64):
+    """The jitted training step of the benchmark: returns ``(run, model)``; ``run()`` does one step
+    (updating the parameters and optimiser state it holds) and returns when its result is ready."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -56,16 +59,27 @@ def bench(dtype: str, repeats: int, n_steps: int = 100, batch: int = 64) -> dict
             return m.project(optax.apply_updates(p, u)), s, val
 
         xb, yb = jnp.asarray(x), jnp.asarray(y)
-        t0 = time.perf_counter()
-        p, s, v = step(p, s, xb, yb)
-        jax.block_until_ready(v)
-        t_first = time.perf_counter() - t0
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            p, s, v = step(p, s, xb, yb)
+    state = [p, s]
+
+    def run():
+        with m.context():
+            state[0], state[1], v = step(state[0], state[1], xb, yb)
             jax.block_until_ready(v)
-            times.append(time.perf_counter() - t0)
+        return v
+
+    return run, m
+
+
+def bench(dtype: str, repeats: int, n_steps: int = 100, batch: int = 64) -> dict:
+    run, _ = make_step(dtype, n_steps, batch)
+    t0 = time.perf_counter()
+    run()
+    t_first = time.perf_counter() - t0
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
     return dict(dtype=dtype, batch=batch, n_steps=n_steps, first_call_s=t_first, step_ms_median=1e3 * float(np.median(times)),
                 step_ms_min=1e3 * float(np.min(times)), repeats=repeats)
 
