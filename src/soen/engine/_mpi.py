@@ -93,6 +93,22 @@ def _emitter(photonic: bool):
                       bind=dict(_emit=cpu._emit_photonic if photonic else cpu._emit_plain))
 
 
+def _by_owner(owner, n_ranks: int, counts, n_rec: int, *blocks):
+    """Recorded traces gathered rank after rank (``counts[q]`` values of rank q, each rank's block
+    row-major over its own recorded columns) put back as (n_rec, columns) arrays in the record's column
+    order (``owner[j]``: the rank of column j)."""
+    out = [np.zeros((n_rec, owner.size)) for _ in blocks]
+    pos = 0
+    for q in range(n_ranks):
+        cols = np.flatnonzero(owner == q)
+        cnt = int(counts[q])
+        if cols.size and n_rec:
+            for o, b in zip(out, blocks):
+                o[:, cols] = b[pos:pos + cnt].reshape(n_rec, cols.size)
+        pos += cnt
+    return out
+
+
 def partition_ranks(network, n_ranks: int, partition="round_robin") -> np.ndarray:
     """The rank of every global neuron id (populations in order, as in :func:`soen.compile`).
 
@@ -338,18 +354,7 @@ class _Part:
         if self.rank != 0:
             return None
         o = np.lexsort((gi[0], gs[0]))
-        n_all = self.rec_owner.size
-        rs = np.zeros((n_rec, n_all))
-        rp = np.zeros((n_rec, n_all))
-        if n_all:
-            pos = 0
-            for q in range(self.size):
-                cols = np.flatnonzero(self.rec_owner == q)
-                cnt = int(gsv[1][q])
-                if cols.size and n_rec:
-                    rs[:, cols] = gsv[0][pos:pos + cnt].reshape(n_rec, cols.size)
-                    rp[:, cols] = gph[0][pos:pos + cnt].reshape(n_rec, cols.size)
-                pos += cnt
+        rs, rp = _by_owner(self.rec_owner, self.size, gsv[1], n_rec, gsv[0], gph[0])
         return gs[0][o], gi[0][o], rs, rp
 
     def ref_until(self):
@@ -857,16 +862,7 @@ class _PointPart:
         if self.rank != 0:
             return None
         o = np.lexsort((gi[0], gs[0]))
-        n_all = self.rec_owner.size
-        vv, xx = np.zeros((n_rec, n_all)), np.zeros((n_rec, n_all))
-        pos = 0
-        for q in range(self.size):
-            cols = np.flatnonzero(self.rec_owner == q)
-            cnt = int(gv[1][q])
-            if cols.size and n_rec:
-                vv[:, cols] = gv[0][pos:pos + cnt].reshape(n_rec, cols.size)
-                xx[:, cols] = gx[0][pos:pos + cnt].reshape(n_rec, cols.size)
-            pos += cnt
+        vv, xx = _by_owner(self.rec_owner, self.size, gv[1], n_rec, gv[0], gx[0])
         return gs[0][o], gi[0][o], vv, xx
 
     def totals(self):
