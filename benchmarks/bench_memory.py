@@ -48,9 +48,17 @@ def synapse_child(n_syn: int) -> dict:
     net.connect("drive", "a", soen.OneToOne(), weight=1.0)
     net.connect("a", "a", soen.FixedInDegree(k), weight=0.01, delay_ns=soen.Uniform(1.0, 5.0))
     t0 = time.perf_counter()
-    res = soen.simulate(net, 2.0, seed=1, progress=False)
-    return dict(synapses=int(res.metadata["n_connections"]), wall_s=round(time.perf_counter() - t0, 2),
-                peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    c = soen.compile(net, dt_ns=0.1, seed=1)
+    res = soen.simulate(c, 2.0, seed=1, progress=False)
+    n_conn = int(res.metadata["n_connections"])
+    # bytes per connection of every stored column that grows with the connections (static connectivity),
+    # and the engine's per-synapse state (the last arrival step and the flux at the end of its hotspot)
+    cols = {k: round(v.nbytes / n_conn, 2) for k, v in c.column_bytes().items() if v.size >= n_conn}
+    state = {"sy_last": 8.0 * c.n_synapses / n_conn, "sy_phi_end": 8.0 * c.n_synapses / n_conn}
+    return dict(synapses=n_conn, wall_s=round(time.perf_counter() - t0, 2),
+                peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                connectivity=c.meta.get("connectivity"), static_bytes_per_synapse=round(sum(cols.values()), 2),
+                static_columns=cols, state_bytes_per_synapse=round(sum(state.values()), 2))
 
 
 def child(args) -> dict:
@@ -88,7 +96,10 @@ def main() -> None:
     per = (big["peak_rss_mib"] - small["peak_rss_mib"]) * 2**20 / (big["synapses"] - small["synapses"])
     print(json.dumps(dict(synapses=big["synapses"], peak_rss_mib=big["peak_rss_mib"],
                           baseline_peak_rss_mib=small["peak_rss_mib"], wall_s=big["wall_s"],
-                          peak_bytes_per_synapse=round(per, 1))), flush=True)
+                          peak_bytes_per_synapse=round(per, 1), connectivity=big["connectivity"],
+                          static_bytes_per_synapse=big["static_bytes_per_synapse"],
+                          state_bytes_per_synapse=big["state_bytes_per_synapse"])), flush=True)
+    print(json.dumps(dict(static_columns_bytes_per_synapse=big["static_columns"])), flush=True)
 
 
 if __name__ == "__main__":

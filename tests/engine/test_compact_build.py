@@ -85,3 +85,93 @@ def test_narrow_integer_columns():
     net.connect("a", "a", soen.AllToAll(), delay_ns=4000.0)
     st = soen.compile(net, dt_ns=0.1, seed=1, table=TABLE).structure
     assert st["out_delay"].dtype == np.int32 and int(st["out_delay"].max()) == 40000
+
+
+# ------------------------------------------------------------------------------------------------
+# the compact layout against the reference layout (every column stored)
+# ------------------------------------------------------------------------------------------------
+from soen.engine.compile import compile_soen  # noqa: E402
+from soen.engine.ir import Columns  # noqa: E402
+
+REFERENCE_COLUMNS = ("sy_type", "conn_post", "conn_proj", "in_ptr", "in_syn", "sy_ch", "out_ptr", "out_delay",
+                     "ch_ptr", "ch_type", "nr_ref_syn")
+
+
+def _static_net(one_weight: bool):
+    net = soen.Network()
+    net.add_population("a", 60, soen.point_neuron())
+    net.add_population("b", 20, soen.tree_neuron((2, 4), coupling=0.3))
+    net.add_source(soen.PoissonSource("drive", 60, rate_hz=200e6))
+    net.connect("drive", "a", soen.OneToOne(), weight=1.0)
+    w_aa = 0.05 if one_weight else soen.Uniform(0.02, 0.08)
+    net.connect("a", "a", soen.FixedInDegree(6), weight=w_aa, delay_ns=soen.Uniform(1.0, 5.0))
+    net.connect("a", "b", soen.FixedProbability(0.3), weight=0.3, delay_ns=soen.Uniform(0.5, 3.0), target="sites")
+    net.connect("b", "a", soen.FixedInDegree(3), weight=-0.05, synapse=soen.Synapse(tau_fall_ns=20.0), delay_ns=2.0)
+    return net
+
+
+def _pair(net, **kw):
+    ref = compile_soen(net, dt_ns=0.1, seed=4, table=TABLE, connectivity="reference", **kw)
+    cmp_ = compile_soen(net, dt_ns=0.1, seed=4, table=TABLE, connectivity="compact", **kw)
+    return ref, cmp_
+
+
+@pytest.mark.parametrize("one_weight", [True, False])
+@pytest.mark.parametrize("hardware", [None, soen.Hardware(photons_per_spike=3.0)])
+def test_compact_columns_derive_exactly_the_reference_columns(one_weight, hardware):
+    ref, c = _pair(_static_net(one_weight), hardware=hardware)
+    assert isinstance(c.structure, Columns) and c.meta["connectivity"] == "compact"
+    assert ref.meta["connectivity"] == "reference"
+    # what the compact layout stores per connection: channel, class, delay (and the weight only when a
+    # projection has many)
+    n_conn = c.meta["n_connections"]
+    per_conn = {k: v for k, v in c.column_bytes().items() if v.ndim == 1 and v.size in (n_conn, n_conn + c.n_neurons)}
+    assert set(per_conn) == {"structure.sy_ch", "structure.sy_cls", "structure.out_delay"} | (
+        set() if one_weight else {"params.sy_w"}) | ({"structure.conn_key", "params.out_mu", "params.out_jitter_ns"}
+                                                    if hardware is not None else set())
+    assert ("cls_w" in c.params) == one_weight
+    for k in REFERENCE_COLUMNS + (("conn_key",) if hardware is not None else ()):
+        a, b = ref.structure[k], c.structure[k]
+        assert a.dtype == b.dtype, k
+        np.testing.assert_array_equal(a, b, err_msg=k)
+    for k in ref.params:
+        np.testing.assert_array_equal(ref.params[k], c.params[k], err_msg=k)
+    assert set(ref.params) <= set(c.params) and set(ref.structure) <= set(c.structure)
+
+
+@pytest.mark.parametrize("one_weight", [True, False])
+@pytest.mark.parametrize("hardware", [None, soen.Hardware(photons_per_spike=3.0)])
+def test_compact_run_gives_the_reference_spikes_and_traces(one_weight, hardware):
+    ref, c = _pair(_static_net(one_weight), hardware=hardware)
+    kw = dict(seed=4, record=["a", ("b", [0, 5, 7], "all")], progress=False)
+    r0 = soen.simulate(ref, 40.0, **kw)
+    r1 = soen.simulate(c, 40.0, **kw)
+    assert r0.spike_ids.size > 20 and r0.counts["events"] > 150
+    np.testing.assert_array_equal(r0.spike_ids, r1.spike_ids)
+    np.testing.assert_array_equal(r0.spike_times_ns, r1.spike_times_ns)
+    np.testing.assert_allclose(r1.traces_s, r0.traces_s, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r1.traces_phi, r0.traces_phi, rtol=0, atol=1e-12)
+    assert r0.counts == r1.counts
+
+
+def test_compact_with_params_replaces_the_derived_weights():
+    ref, c = _pair(_static_net(True))
+    w = np.array(ref.params["sy_w"])
+    w[: c.meta["n_connections"]] *= 1.5
+    r0 = soen.simulate(ref.with_params(sy_w=w), 30.0, seed=4, record="a", progress=False)
+    c2 = c.with_params(sy_w=w)
+    assert c2.params.is_stored("sy_w") and not c.params.is_stored("sy_w")
+    r1 = soen.simulate(c2, 30.0, seed=4, record="a", progress=False)
+    np.testing.assert_array_equal(r0.spike_ids, r1.spike_ids)
+    np.testing.assert_allclose(r1.traces_s, r0.traces_s, rtol=0, atol=1e-12)
+
+
+def test_connectivity_choice():
+    net = _static_net(True)
+    assert soen.compile(net, dt_ns=0.1, seed=1, table=TABLE).meta["connectivity"] == "compact"
+    with pytest.raises(ValueError, match="connectivity must be one of"):
+        compile_soen(net, dt_ns=0.1, seed=1, table=TABLE, connectivity="tiny")
+    net.connect("b", "b", soen.OneToOne(), weight=0.1, plasticity=soen.STDP())
+    assert soen.compile(net, dt_ns=0.1, seed=1, table=TABLE).meta["connectivity"] == "reference"
+    with pytest.raises(ValueError, match="plastic projections"):
+        compile_soen(net, dt_ns=0.1, seed=1, table=TABLE, connectivity="compact")

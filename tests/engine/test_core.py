@@ -216,7 +216,7 @@ def test_resume_with_thermal_noise_and_spread_is_bit_identical(tmp_path):
 
 
 @pytest.mark.parametrize("change, part", [
-    (dict(weight=0.5), "params.sy_w"),
+    (dict(weight=0.5), "params.cls_w"),  # (the compact layout keeps one weight per projection)
     (dict(integrator="heun"), "engine"),
     (dict(seed=2), "seed"),
     (dict(dt_ns=0.05), "dt_ns"),

@@ -19,8 +19,20 @@ gathered per connection, and the arrays that remain are
 ``in_syn``     incoming lists, per target (int32)       4 B
 =============  ======================================  ==========
 
-25 B per connection (the sender of connection e is implicit in the CSR ``out_ptr``); the CPU engine
-adds 16 B of state per synapse (the last arrival step and the flux at the end of its hotspot).
+25 B per connection (the sender of connection e is implicit in the CSR ``out_ptr``): the reference
+layout (``compile_soen(connectivity="reference")``, and every network with plastic projections).
+
+The compact layout (the default for static networks, :class:`CompactColumns`) stores per connection
+only ``sy_ch`` (4 B), ``sy_cls`` (1 B up to 256 classes: one class per projection and per refractory
+synapse type) and ``out_delay`` (2 B): 7 B of static connectivity, measured 7.0 B per synapse at 4e6
+and 2e7 synapses (``benchmarks/bench_memory.py``). The weight and synapse type are per class when every
+projection has one weight (otherwise ``sy_w``, 8 B, stays per synapse: 15 B); ``sy_w``, ``sy_type``,
+``conn_post``, ``conn_proj``, ``in_ptr`` and ``in_syn`` are derived on first use.
+
+Not connectivity: the CPU engine's per-synapse SPD state, 16 B (``sy_last``, the step of the last
+detected photon, int64, and ``sy_phi_end``, the flux at the end of its hotspot, float64). It is the
+physics state of each detector (dead time, the decaying flux a new photon adds to), allocated per run
+and not part of the compiled network.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["ConnectionColumns", "smallest_int", "post_blocks"]
+__all__ = ["ConnectionColumns", "CompactColumns", "smallest_int", "post_blocks"]
 
 #: target size of one block of drawn connections (bounded temporaries while drawing)
 BLOCK_CONNECTIONS = 1 << 18
@@ -82,7 +94,8 @@ class ConnectionColumns:
         self.max_delay = max(self.max_delay, dmax)
         self.parts["pre"].append(pre_g.astype(np.int32))
         self.parts["dend"].append(dend.astype(np.int32))
-        self.parts["w"].append(np.asarray(w, dtype=np.float64))
+        if w is not None:  # (None: the projection's one weight is kept per class, soen.engine.compile)
+            self.parts["w"].append(np.asarray(w, dtype=np.float64))
         self.parts["delay"].append(delay_steps.astype(np.int32))
         self.parts["proj"].append(np.full(n, proj_index, dtype=np.int16))
         self.n += n
@@ -181,3 +194,100 @@ def incoming(conn_post, n_neu, in_ptr, in_syn):
         i = conn_post[k]
         in_syn[cur[i]] = k
         cur[i] += 1
+
+
+# ------------------------------------------------------------------------------------------------
+# the compact layout (static networks): what the CPU engine reads, the rest derived on use
+# ------------------------------------------------------------------------------------------------
+@nb.njit(cache=True)
+def fan_in_and_channels_classed(dend, proj, w_of_proj, type_of_proj, st_A, grp_of_type, n_grp, ref_dend, ref_type, hi,
+                                lo, present):
+    """:func:`fan_in_and_channels` for projections of one weight each (``w_of_proj``): no weight column."""
+    for j in range(dend.shape[0]):
+        d = dend[j]
+        p = proj[j]
+        ty = type_of_proj[p]
+        x = w_of_proj[p] * st_A[ty]
+        if x > 0.0:
+            hi[d] += x
+        else:
+            lo[d] += x
+        present[d * n_grp + grp_of_type[ty]] = True
+    for i in range(ref_dend.shape[0]):
+        present[ref_dend[i] * n_grp + grp_of_type[ref_type[i]]] = True
+
+
+@nb.njit(cache=True)
+def gather_compact(dend, proj, order, ch_of, n_grp, grp_of_type, type_of_proj, sy_ch, sy_cls):
+    """Channel and class (= projection index) of every ordered connection."""
+    for k in range(order.shape[0]):
+        j = order[k]
+        p = proj[j]
+        sy_ch[k] = ch_of[dend[j] * n_grp + grp_of_type[type_of_proj[p]]]
+        sy_cls[k] = p
+
+
+@nb.njit(cache=True)
+def targets_of_channels(sy_ch, n_conn, ch_ptr, d_neuron, out):
+    """Target neuron of connections 0 … n_conn − 1 from their channel (channels are sorted by dendrite)."""
+    n_dend = ch_ptr.shape[0] - 1
+    ch_neu = np.empty(ch_ptr[n_dend], dtype=np.int32)
+    for d in range(n_dend):
+        for c in range(ch_ptr[d], ch_ptr[d + 1]):
+            ch_neu[c] = d_neuron[d]
+    for k in range(n_conn):
+        out[k] = ch_neu[sy_ch[k]]
+
+
+class CompactColumns:
+    """The reference columns of a compact build, computed from its stored columns when first asked
+    for (:class:`soen.engine.ir.Compiled` holds them as :class:`soen.engine.ir.Columns`).
+
+    Stored per connection: ``sy_ch`` (channel, int32: 4 B), ``sy_cls`` (class, uint8 up to 256 classes:
+    1 B) and ``out_delay`` (int16: 2 B) = 7 B; per class (one per projection, one per refractory
+    synapse type): ``cls_w`` (its weight, when every projection has one weight), ``cls_type``,
+    ``cls_proj``. Derived: ``sy_w = cls_w[sy_cls]``, ``sy_type = cls_type[sy_cls]``,
+    ``conn_proj = cls_proj[sy_cls]``, ``conn_post`` = the neuron of the channel's dendrite, and the
+    incoming lists ``in_ptr``, ``in_syn`` from ``conn_post``."""
+
+    def __init__(self, sy_ch, sy_cls, cls_w, cls_type, cls_proj, ch_ptr, d_neuron, n_conn: int, n_neu: int,
+                 type_dtype, idx_dtype):
+        self.sy_ch, self.sy_cls, self.cls_w, self.cls_type, self.cls_proj = sy_ch, sy_cls, cls_w, cls_type, cls_proj
+        self.ch_ptr, self.d_neuron, self.n_conn, self.n_neu = ch_ptr, d_neuron, int(n_conn), int(n_neu)
+        self.type_dtype, self.idx_dtype = type_dtype, idx_dtype
+        self._incoming = None
+
+    def sy_w(self):
+        return self.cls_w[self.sy_cls]
+
+    def sy_type(self):
+        return self.cls_type[self.sy_cls].astype(self.type_dtype)
+
+    def conn_proj(self):
+        return self.cls_proj[self.sy_cls[:self.n_conn]].astype(np.int16)
+
+    def conn_post(self):
+        out = np.empty(self.n_conn, dtype=np.int32)
+        targets_of_channels(self.sy_ch, self.n_conn, self.ch_ptr, self.d_neuron, out)
+        return out
+
+    def _inc(self):
+        if self._incoming is None:
+            in_ptr = np.empty(self.n_neu + 1, dtype=np.int64)
+            in_syn = np.empty(self.n_conn, dtype=self.idx_dtype)
+            incoming(self.conn_post(), self.n_neu, in_ptr, in_syn)
+            self._incoming = (in_ptr, in_syn)
+        return self._incoming
+
+    def in_ptr(self):
+        return self._inc()[0]
+
+    def in_syn(self):
+        return self._inc()[1]
+
+    def derived(self, weights_stored: bool) -> tuple[dict, dict]:
+        """(params, structure) derived-column functions for :class:`soen.engine.ir.Columns`."""
+        params = {} if weights_stored else {"sy_w": self.sy_w}
+        structure = {"sy_type": self.sy_type, "conn_post": self.conn_post, "conn_proj": self.conn_proj,
+                     "in_ptr": self.in_ptr, "in_syn": self.in_syn}
+        return params, structure

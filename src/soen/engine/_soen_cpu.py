@@ -15,6 +15,7 @@ import numpy as np
 from ._inputs import dark_events, poisson_channels
 from ._plastic import PlasticRun
 from ._poisson import channel_tables
+from .ir import Columns
 
 #: integrator name → kernel code
 INTEGRATORS = {"euler": 0, "heun": 1}
@@ -72,9 +73,21 @@ class SoenRun(PlasticRun):
         self.parallel = (engine.threads is None or engine.threads > 1) and nd >= _PARALLEL_MIN_DENDRITES
         self.integrator = engine.integrator
         self.plastic = "plastic_rules" in p
+        # the compact layout (soen.engine._soen_build.CompactColumns): the kernel reads the synapses'
+        # classes and one row of the synapse tables per class, and the weights per class unless they are
+        # stored per synapse (projections of many weights, or weights replaced by Compiled.with_params)
+        self.compact = "sy_cls" in st and not self.plastic
+        per_class_w = self.compact and "cls_w" in p and not (isinstance(p, Columns) and p.is_stored("sy_w"))
+        if self.compact:
+            t = np.asarray(st["cls_type"], dtype=np.int64)
+            self.k_syn = (p["cls_w"] if per_class_w else p["sy_w"], st["sy_cls"], p["st_A"][t], p["st_ths_ns"][t],
+                          np.ascontiguousarray(self.st_e[t]), p["st_tf_ns"][t], p["st_dead_ns"][t], self.st_hs[t])
+        else:
+            self.k_syn = (None, st["sy_type"], p["st_A"], p["st_ths_ns"], self.st_e, p["st_tf_ns"], p["st_dead_ns"],
+                          self.st_hs)
         self.kernel = cpu.get_kernel(self.parallel, heun=INTEGRATORS[engine.integrator] != 0,
                                      noisy=self.noise.size > 0, photonic=self.photonic, poisson=node.size > 0,
-                                     plastic=self.plastic)
+                                     plastic=self.plastic, compact=per_class_w)
         self.rec_idx = np.asarray(rec_idx, dtype=np.int64)
         self.arrays = dict(
             s=np.zeros(nd), s_new=np.zeros(nd), k1=np.zeros(nd), gbuf=np.zeros(nd), phi=np.zeros(nd),
@@ -142,8 +155,7 @@ class SoenRun(PlasticRun):
             n0, n1, c.dt_ns, float(c.meta["h_tau"]), c.seed,
             self.d_hb, self.d_ahb, p["d_bias"], p["d_offset"], st["cp_ptr"], st["cp_src"], p["cp_J"], st["ch_ptr"],
             self.ch_dr, self.ch_df,
-            st["sy_ch"], a["w"] if self.plastic else p["sy_w"], st["sy_type"], p["st_A"], p["st_ths_ns"], self.st_e, p["st_tf_ns"], p["st_dead_ns"],
-            self.st_hs,
+            st["sy_ch"], *self._synapse_args(),
             st["out_ptr"], st["out_delay"], self.out_mu, self.out_jit, self.out_key, self.em_tau, src_step, src_node,
             dk_step, dk_syn,
             node, key, lam, start, self.pch_tab, self.pch_pre, *self.tab,
@@ -157,6 +169,13 @@ class SoenRun(PlasticRun):
             *self._plastic_args(),
         )
         return int(self.counters[7]) if self.counters[5] else n1
+
+    def _synapse_args(self) -> tuple:
+        """Weights, types (or classes) and the synapse-kernel tables the kernel indexes by them."""
+        w = self.k_syn[0]
+        if w is None:
+            w = self.arrays["w"] if self.plastic else self.c.params["sy_w"]
+        return (w,) + self.k_syn[1:]
 
     def _plastic_args(self) -> tuple:
         if not self.plastic:

@@ -27,12 +27,16 @@ from soen.units import DEFAULT_JJ
 
 from ._connect import connection_keys, connections_onto, dendrite_keys, name_id, projection_names, values_onto
 from ._inputs import input_specs
-from ._soen_build import (INT32_MAX, ConnectionColumns, fan_in_and_channels, gather, gather_targets, incoming,
+from ._soen_build import (INT32_MAX, CompactColumns, ConnectionColumns, fan_in_and_channels,
+                          fan_in_and_channels_classed, gather, gather_compact, gather_targets, incoming,
                           order_by_sender_delay, post_blocks, smallest_int)
-from .ir import Compiled
+from .ir import Columns, Compiled
 
 __all__ = ["compile_soen", "resolve_projection", "refractory_coupling", "thermal_noise_amplitude"]
 
+
+#: layouts of the compiled connections (compile_soen(connectivity=...))
+CONNECTIVITY = ("auto", "compact", "reference")
 
 #: peak memory of the compilation per dendrite and per connection (measured; for the check before building)
 PEAK_BYTES_PER_DENDRITE = 400
@@ -200,7 +204,7 @@ def owned_ids(network, owned):
 
 
 def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None, layout=None,
-                 owned=None, sender_totals=None) -> Compiled:
+                 owned=None, sender_totals=None, connectivity: str = "auto") -> Compiled:
     """Resolve connectors, distributions, device spread, links and units of a SOEN network.
 
     ``owned`` (global neuron ids, sorted; default all): build only these neurons and the connections
@@ -211,7 +215,21 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     the network and then every input channel, and holds only the connections onto owned neurons.
     ``sender_totals`` (partial builds with ``hardware=``): a function of the part's number of outgoing
     connections of every neuron (int64, one per neuron of the network) returning the whole network's
-    (e.g. an MPI sum over the parts): a transmitter's light is split over all its connections."""
+    (e.g. an MPI sum over the parts): a transmitter's light is split over all its connections.
+
+    ``connectivity``: ``"compact"`` stores per connection only its channel, class and delay (7 B; the
+    weight and synapse type per class, i.e. per projection, when every projection has one weight, else
+    8 B more for the weight) and derives the reference columns (``sy_w``, ``sy_type``, ``conn_post``,
+    ``conn_proj``, ``in_ptr``, ``in_syn``) when a consumer asks for them (:mod:`soen.engine._soen_build`);
+    ``"reference"`` stores all of them; ``"auto"`` (default): compact unless a projection is plastic
+    (plasticity reads the reference columns every step)."""
+    if connectivity not in CONNECTIVITY:
+        raise ValueError(f"connectivity must be one of {CONNECTIVITY}, got {connectivity!r}")
+    plastic_net = any(getattr(p, "plasticity", None) is not None for p in network.projections)
+    if connectivity == "compact" and plastic_net:
+        raise ValueError("connectivity='compact' holds static connections; this network has plastic projections "
+                         "(plasticity=): use connectivity='auto' or 'reference'")
+    compact = connectivity == "compact" or (connectivity == "auto" and not plastic_net)
     jj = DEFAULT_JJ
     if table is None:
         from soen.circuits import default_table
@@ -336,6 +354,12 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     names = projection_names(network)
     cols = ConnectionColumns()
     type_of_proj = np.empty(len(network.projections), dtype=np.int64)
+    # compact build with one weight per projection: the weight is kept per class, not per connection
+    classed = compact and all(_one_weight(proj) for proj in network.projections)
+    w_of_proj = np.zeros(len(network.projections))
+    if classed:
+        for p_index, proj in enumerate(network.projections):
+            w_of_proj[p_index] = float(proj.weight)
     for p_index, proj in enumerate(network.projections):
         where = f"Projection {proj.pre!r}->{proj.post!r}"
         pre_off = pop_offset[proj.pre] if proj.pre in network.populations else src_offset[proj.pre]
@@ -370,6 +394,10 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
             else:
                 local = fixed_local
             post_g = loc_offset[proj.post] + (post if ids.size == post_pop.n else np.searchsorted(ids, post))
+            if classed:
+                if w.size and not np.all(w == w_of_proj[p_index]):
+                    raise RuntimeError(f"{where}: a scalar weight drawn as several values (internal error)")
+                w = None
             cols.append(pre + pre_off, dend_offset[post_g] + local, w,
                         delay_steps_of(delay, dt_ns, f"{where} delay_ns", drawn=rounds_delay(proj)), p_index, where)
             del pre, post, w, delay, local, post_g
@@ -391,13 +419,17 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     grp_of_type = np.asarray(grp_of_type).ravel().astype(np.int64)
     n_grp = len(tau_u)
     dend = cols.take("dend", np.int32)
-    w = cols.take("w", np.float64)
+    w = None if classed else cols.take("w", np.float64)
     proj_c = cols.take("proj", np.int16)
     hi = d_arr[:, 3].copy()  # φ_offset + the positive maxima of the inputs (fan-in check)
     lo = d_arr[:, 3].copy()
     present = np.zeros(n_dend * n_grp, dtype=np.bool_)
-    fan_in_and_channels(dend, w, proj_c, type_of_proj, st_A, grp_of_type, n_grp, nr_ref_dend, ref_types, hi, lo,
-                        present)
+    if classed:
+        fan_in_and_channels_classed(dend, proj_c, w_of_proj, type_of_proj, st_A, grp_of_type, n_grp, nr_ref_dend,
+                                    ref_types, hi, lo, present)
+    else:
+        fan_in_and_channels(dend, w, proj_c, type_of_proj, st_A, grp_of_type, n_grp, nr_ref_dend, ref_types, hi, lo,
+                            present)
     ch_of = np.cumsum(present, dtype=np.int64) - 1
     ch_key = np.flatnonzero(present)
     del present
@@ -424,20 +456,35 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     out_delay = np.empty(n_conn, dtype=smallest_int(max(cols.max_delay, 32767)))  # int16 at least
     gather(delay_c, order, out_delay)
     del delay_c
-    sy_w = np.empty(n_syn)
-    gather(w, order, sy_w)
-    sy_w[n_conn:] = 1.0
+    sy_w = None
+    if w is not None:
+        sy_w = np.empty(n_syn)
+        gather(w, order, sy_w)
+        sy_w[n_conn:] = 1.0
     del w
     ty_t = smallest_int(max(len(syn_types) - 1, 0), signed=False)
     sy_ch = np.empty(n_syn, dtype=np.int32 if n_ch <= INT32_MAX else np.int64)
-    sy_type = np.empty(n_syn, dtype=ty_t)
-    conn_post = np.empty(n_conn, dtype=np.int32)
-    conn_proj = np.empty(n_conn, dtype=np.int16)
-    gather_targets(dend, proj_c, order, d_neuron, ch_of, n_grp, grp_of_type, type_of_proj, sy_ch, sy_type, conn_post,
-                   conn_proj)
+    compact_cols = None
+    if compact:
+        # classes: one per projection (its synapse type, weight and index), then one per refractory type
+        ref_u, ref_cls = np.unique(ref_types, return_inverse=True)
+        n_proj = len(network.projections)
+        cls_type = np.concatenate([type_of_proj, ref_u]).astype(np.int64)
+        cls_w = np.concatenate([w_of_proj, np.ones(ref_u.size)])
+        cls_proj = np.concatenate([np.arange(n_proj), np.full(ref_u.size, -1)]).astype(np.int64)
+        sy_cls = np.empty(n_syn, dtype=smallest_int(max(cls_type.size - 1, 0), signed=False))
+        gather_compact(dend, proj_c, order, ch_of, n_grp, grp_of_type, type_of_proj, sy_ch, sy_cls)
+        sy_cls[n_conn:] = n_proj + np.asarray(ref_cls).ravel()
+        conn_post = conn_proj = sy_type = None
+    else:
+        sy_type = np.empty(n_syn, dtype=ty_t)
+        conn_post = np.empty(n_conn, dtype=np.int32)
+        conn_proj = np.empty(n_conn, dtype=np.int16)
+        gather_targets(dend, proj_c, order, d_neuron, ch_of, n_grp, grp_of_type, type_of_proj, sy_ch, sy_type,
+                       conn_post, conn_proj)
+        sy_type[n_conn:] = ref_types
     del dend, proj_c, order
     sy_ch[n_conn:] = ch_of[nr_ref_dend * n_grp + grp_of_type[ref_types]]
-    sy_type[n_conn:] = ref_types
     del ch_of
     nr_ref_syn = np.arange(n_conn, n_syn, dtype=np.int64)
 
@@ -455,20 +502,28 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
     np.add.at(cp_ptr, cp_tgt + 1, 1)
     cp_ptr = np.cumsum(cp_ptr)
 
-    # incoming synapses of every neuron (connections only), for post-synaptic updates
-    in_ptr = np.empty(n_neu + 1, dtype=np.int64)
-    in_syn = np.empty(n_conn, dtype=idx_t)
-    incoming(conn_post, n_neu, in_ptr, in_syn)
-
     d_beta, d_alpha, d_bias, d_offset = (d_arr[:, k].copy() for k in range(4))
     del d_arr
-    params = dict(d_beta=d_beta, d_alpha=d_alpha, d_bias=d_bias, d_offset=d_offset, cp_J=cp_J, sy_w=sy_w,
+    params = dict(d_beta=d_beta, d_alpha=d_alpha, d_bias=d_bias, d_offset=d_offset, cp_J=cp_J,
                   st_A=st_A, st_ths_ns=st_ths, st_tr_ns=st_tr, st_tf_ns=st_tf, st_dead_ns=st_dead,
                   nr_thresh=nr_thresh)
+    if sy_w is not None:
+        params["sy_w"] = sy_w
     structure = dict(d_neuron=d_neuron, d_key=d_key, dend_offset=dend_offset, cp_ptr=cp_ptr, cp_src=cp_src,
-                     ch_ptr=ch_ptr, ch_type=ch_type, sy_ch=sy_ch, sy_type=sy_type, out_ptr=out_ptr,
-                     out_delay=out_delay, conn_post=conn_post, conn_proj=conn_proj, in_ptr=in_ptr, in_syn=in_syn,
+                     ch_ptr=ch_ptr, ch_type=ch_type, sy_ch=sy_ch, out_ptr=out_ptr, out_delay=out_delay,
                      nr_soma=nr_soma, nr_ref_syn=nr_ref_syn, nr_ref_steps=nr_ref_steps)
+    if compact:
+        compact_cols = CompactColumns(sy_ch, sy_cls, cls_w, cls_type, cls_proj, ch_ptr, d_neuron, n_conn, n_neu,
+                                      ty_t, idx_t)
+        structure.update(sy_cls=sy_cls, cls_type=cls_type, cls_proj=cls_proj)
+        if classed:
+            params["cls_w"] = cls_w
+    else:
+        # incoming synapses of every neuron (connections only), for post-synaptic updates
+        in_ptr = np.empty(n_neu + 1, dtype=np.int64)
+        in_syn = np.empty(n_conn, dtype=idx_t)
+        incoming(conn_post, n_neu, in_ptr, in_syn)
+        structure.update(sy_type=sy_type, conn_post=conn_post, conn_proj=conn_proj, in_ptr=in_ptr, in_syn=in_syn)
     meta = dict(n_neurons=n_neu, n_dendrites=n_dend, n_synapses=n_syn, n_connections=n_conn,
                 n_nodes=n_nodes, h_tau=h_tau, pop_offset=pop_offset, pop_size=pop_size, src_offset=src_offset,
                 dend_names=dend_names, projections=names, table=table, table_hash=table_hash(table),
@@ -480,7 +535,7 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
         meta.update(owned=owned, n_neurons_total=n_glob)
 
     if hardware is not None:
-        _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals)
+        _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals, compact_cols)
     if any(p.plasticity is not None for p in network.projections):
         if owned is not None:
             raise ValueError("plastic projections (plasticity=) cannot be partitioned across processes yet; "
@@ -492,7 +547,19 @@ def compile_soen(network, *, dt_ns: float, seed: int, table=None, hardware=None,
 
     meta["homeostasis"] = homeostasis_meta(network, meta["pop_offset"])
     check_dt(dt_ns, h_tau, params["d_beta"], params["d_alpha"], st_tf, meta["g_max"])
+    if compact_cols is not None:
+        meta["connectivity"] = "compact"
+        dp, ds = compact_cols.derived(weights_stored="sy_w" in params)
+        params, structure = Columns(params, dp), Columns(structure, ds)
+    else:
+        meta["connectivity"] = "reference"
     return Compiled("soen", float(dt_ns), int(seed), params, structure, inputs, meta)
+
+
+def _one_weight(proj) -> bool:
+    """Whether every connection of ``proj`` has the same weight (a plain number)."""
+    w = proj.weight
+    return w is not None and not hasattr(w, "sample") and np.ndim(w) == 0 and not isinstance(w, bool)
 
 
 def rounds_delay(proj) -> bool:
@@ -525,8 +592,10 @@ def delay_steps_of(delay_ns: np.ndarray, dt_ns: float, what: str, drawn: bool = 
     return k.astype(np.int64)
 
 
-def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals=None):
-    """Photonic links, frozen device spread and thermal noise (keyed by stable ids)."""
+def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_ns, sender_totals=None, compact=None):
+    """Photonic links, frozen device spread and thermal noise (keyed by stable ids). ``compact``: the
+    :class:`~soen.engine._soen_build.CompactColumns` of a compact build (targets and projections of
+    the connections are computed from it here, not stored)."""
     from soen.photonics import compile_links
     from soen.photonics.variability import Spread, critical_current_factors, effective_bias, sample_device_spread
 
@@ -535,10 +604,11 @@ def _add_hardware(params, structure, meta, hardware, layout, network, seed, dt_n
         raise ValueError(f"layout has {layout.n_neurons} neurons but the network has {n_neu}")
     out_ptr = structure["out_ptr"]
     pre_a = np.repeat(np.arange(out_ptr.size - 1, dtype=np.int64), np.diff(out_ptr))
-    post_a = structure["conn_post"].astype(np.int64)
+    post_a = (structure["conn_post"] if compact is None else compact.conn_post()).astype(np.int64)
     if "owned" in meta:  # a partial build: global ids of the targets
         post_a = meta["owned"][post_a]
-    pid_conn = np.array([name_id(n) for n in meta["projections"]], dtype=np.int64)[structure["conn_proj"]]
+    pid_conn = np.array([name_id(n) for n in meta["projections"]], dtype=np.int64)[
+        structure["conn_proj"] if compact is None else compact.conn_proj()]
     is_src = pre_a >= n_neu
     # a connection's key names its projection, pre (local to its population or source) and post
     offs = {**meta["pop_offset"], **meta["src_offset"]}

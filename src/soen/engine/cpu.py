@@ -125,9 +125,10 @@ _emit = _emit_photonic  # each step kernel binds the variant of its run (get_ker
 
 
 @nb.njit(cache=True, inline="always")
-def _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
+def _deliver(k, kw, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths, st_e, st_tf,
              st_dead, st_hs, chC, chR, chF, pend, counters):
-    """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time)."""
+    """Deliver one detected photon to synapse ``k`` at step ``n`` (exact SPD kernel, dead time); its
+    weight is ``sy_w[kw]`` (``kw = k``, or its class in the compact layout)."""
     ty = sy_type[k]
     last = sy_last[k]
     if last >= 0 and (n - last) * dt < st_dead[ty] - 1e-9:
@@ -137,7 +138,7 @@ def _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths, 
     if last >= 0:
         # decayed since the end of the previous hotspot, (n − last)·dt − t_hs ago (exact step difference)
         phi_m = sy_phi_end[k] * math.exp(-((n - last) * dt - st_ths[ty]) / st_tf[ty])
-    w = sy_w[k]
+    w = sy_w[kw]
     A = st_A[ty]
     ch = sy_ch[k]
     phi_p = A + (phi_m - A) * st_e[ty, 0]  # st_e = (e^(−t_hs/τ_r), e^(−lag/τ_r), e^(−(lag − t_hs)/τ_f))
@@ -228,14 +229,15 @@ def _run_steps_py(
             if PLASTIC:  # a detected photon (not one lost in the dead time) is a presynaptic event
                 k = ring[slot, q]
                 c0 = counters[0]
-                _deliver(k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
+                _deliver(k, k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
                          st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
                 if counters[0] > c0 and k < pl[1].shape[0]:  # connections (not refractory drives)
                     pre_event(k, n, dt, 1, pl[1][k], pl[0], pl[2], sy_w, pl[3], pl[4], pl[5], pl[6], seed, pl[7],
                               pl[8], pl[9])
-            else:
-                _deliver(ring[slot, q], n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A, st_ths,
-                         st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
+            else:  # (COMPACT: sy_type holds the synapses' classes, sy_w and st_* one row per class)
+                k = ring[slot, q]
+                _deliver(k, sy_type[k] if COMPACT else k, n, dt, sy_last, sy_phi_end, sy_ch, sy_w, sy_type, st_A,
+                         st_ths, st_e, st_tf, st_dead, st_hs, chC, chR, chF, pend, counters)
         ring_n[slot] = 0
         if PLASTIC:  # spikes stamped t_n, after the arrivals of step n (as in the point engine)
             for q in range(pl[11][0]):
@@ -366,10 +368,11 @@ _FASTMATH = {"contract", "arcp", "nsz", "reassoc", "afn"}
 HEUN = NOISY = HAS_POISSON = True
 DEFER = False  # True only in the kernels of the MPI engine (get_kernel(defer=True))
 PLASTIC = False  # True only in the kernels of networks with plastic projections (get_kernel(plastic=True))
+COMPACT = False  # True only in the kernels of the compact layout with weights per class (get_kernel(compact=True))
 
 
 def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson: bool = True, defer: bool = False,
-               plastic: bool = False):
+               plastic: bool = False, compact: bool = False):
     """The step kernel for one run. Serial and parallel runs share one compilation with
     ``parallel=True``: a serial run calls it with Numba's thread count set to 1 (the caller sets it;
     :meth:`soen.engine._soen_cpu.SoenRun.advance` does), so its ``prange`` loops run on the calling
@@ -380,10 +383,15 @@ def get_kernel(parallel: bool, heun: bool, noisy: bool, photonic: bool, poisson:
     compiled (Euler: one parallel loop per step; Heun: two), the thermal-noise draws only when noise is on and the photon draws only
     with photonic links (:func:`soen.engine._jit.specialise`). ``defer``: the neuron spikes are recorded
     but their synapse events are not pushed (the MPI engine emits them after each epoch's exchange); the
-    refractory drive stays immediate. The CPU engine's kernels do not take this constant at all."""
+    refractory drive stays immediate. The CPU engine's kernels do not take this constant at all.
+    ``compact``: the weights are one per synapse class (``sy_w[sy_type[k]]``, the compact layout of
+    :mod:`soen.engine._soen_build`; ``sy_type`` then holds the classes and the synapse-kernel tables
+    one row per class)."""
     constants = dict(HEUN=bool(heun), NOISY=bool(noisy), PHOTONIC=bool(photonic), HAS_POISSON=bool(poisson))
     if defer:
         constants["DEFER"] = True
+    if compact:
+        constants["COMPACT"] = True
     if plastic:  # ``pl``: the tuple of plasticity arrays of soen.engine._soen_cpu.SoenRun
         constants["PLASTIC"] = True
     return specialise(

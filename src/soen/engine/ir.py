@@ -27,17 +27,76 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["Compiled", "compile"]
+__all__ = ["Compiled", "Columns", "compile"]
 
 
-def _freeze(d: dict) -> Mapping:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, np.ndarray):
-            v = v.view()
-            v.setflags(write=False)
-        out[k] = v
-    return MappingProxyType(out)
+def _read_only(v):
+    if isinstance(v, np.ndarray):
+        v = v.view()
+        v.setflags(write=False)
+    return v
+
+
+def _freeze(d) -> Mapping:
+    if isinstance(d, Columns):
+        return d
+    return MappingProxyType({k: _read_only(v) for k, v in dict(d).items()})
+
+
+class Columns(Mapping):
+    """Read-only arrays of a compiled network, some stored and some derived from the stored ones on
+    first use (then kept). The compact SOEN layout (:mod:`soen.engine._soen_build`) stores what the
+    CPU engine reads and derives the reference columns (``sy_w``, ``sy_type``, ``conn_post``,
+    ``conn_proj``, ``in_ptr``, ``in_syn``) only for the consumers that ask for them (plasticity,
+    the JAX and MPI engines, training, file export). ``derived``: name → a function of no arguments.
+    Membership (``in``) and iteration never compute a derived array; indexing does."""
+
+    def __init__(self, stored: dict, derived: dict | None = None):
+        self._stored = {k: _read_only(v) for k, v in dict(stored).items()}
+        self._derived = {k: f for k, f in (derived or {}).items() if k not in self._stored}
+        self._cache: dict = {}
+
+    def __getitem__(self, k):
+        if k in self._stored:
+            return self._stored[k]
+        if k in self._cache:
+            return self._cache[k]
+        if k in self._derived:
+            v = self._cache[k] = _read_only(self._derived[k]())
+            return v
+        raise KeyError(k)
+
+    def __contains__(self, k) -> bool:
+        return k in self._stored or k in self._derived
+
+    def __iter__(self):
+        yield from self._stored
+        yield from self._derived
+
+    def __len__(self) -> int:
+        return len(self._stored) + len(self._derived)
+
+    def is_stored(self, k) -> bool:
+        """Whether ``k`` is held as such (not derived on use)."""
+        return k in self._stored
+
+    @property
+    def stored(self) -> Mapping:
+        return MappingProxyType(self._stored)
+
+    @property
+    def derived_names(self) -> tuple:
+        return tuple(self._derived)
+
+    def replaced(self, arrays: dict) -> Columns:
+        """A copy with ``arrays`` stored in place of (stored or derived) entries."""
+        out = Columns({**self._stored, **arrays}, {k: f for k, f in self._derived.items() if k not in arrays})
+        out._cache = {k: v for k, v in self._cache.items() if k not in arrays}
+        return out
+
+
+def _stored_items(d):
+    return d.stored.items() if isinstance(d, Columns) else d.items()
 
 
 def _hash_array(a) -> str:
@@ -60,8 +119,8 @@ class Compiled:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "params", _freeze(dict(self.params)))
-        object.__setattr__(self, "structure", _freeze(dict(self.structure)))
+        object.__setattr__(self, "params", _freeze(self.params))
+        object.__setattr__(self, "structure", _freeze(self.structure))
         object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     # ---- sizes ---------------------------------------------------------------------------------
@@ -79,17 +138,23 @@ class Compiled:
         return {k: (int(self.meta["pop_offset"][k]), int(self.meta["pop_size"][k])) for k in self.meta["pop_offset"]}
 
     def nbytes(self) -> int:
-        """Bytes held by the arrays of ``params`` and ``structure``."""
-        return int(sum(v.nbytes for d in (self.params, self.structure) for v in d.values()
-                       if isinstance(v, np.ndarray)))
+        """Bytes held by the stored arrays of ``params`` and ``structure`` (derived columns of the
+        compact layout, :class:`Columns`, not counted)."""
+        return int(sum(v.nbytes for v in self.column_bytes().values()))
+
+    def column_bytes(self) -> dict:
+        """``{"params.name" or "structure.name": array}`` of every stored array (for memory reports)."""
+        return {f"{g}.{k}": v for g, d in (("params", self.params), ("structure", self.structure))
+                for k, v in _stored_items(d) if isinstance(v, np.ndarray)}
 
     # ---- identity ------------------------------------------------------------------------------
     def fingerprint_parts(self) -> dict[str, str]:
         """A short hash of every part that changes the dynamics, keyed by its name."""
         parts = {"kind": self.kind, "dt_ns": repr(float(self.dt_ns)), "seed": str(int(self.seed))}
         for group, d in (("params", self.params), ("structure", self.structure)):
-            for k in sorted(d):
-                v = d[k]
+            stored = dict(_stored_items(d))  # derived columns follow from the stored ones
+            for k in sorted(stored):
+                v = stored[k]
                 parts[f"{group}.{k}"] = _hash_array(v) if isinstance(v, np.ndarray) else repr(v)
         parts["inputs"] = hashlib.sha256("\n".join(s.describe() for s in self.inputs).encode()).hexdigest()[:16]
         for k in ("table_hash",):
@@ -107,17 +172,19 @@ class Compiled:
     def with_params(self, **arrays) -> Compiled:
         """A copy with some ``params`` replaced (same names, shapes and finite values; e.g. trained
         weights). Structure, inputs and meta are shared."""
-        new = dict(self.params)
+        old = self.params
+        new = {}
         for k, v in arrays.items():
-            if k not in new:
-                raise ValueError(f"with_params: unknown parameter {k!r}; known: {sorted(new)}")
-            a = np.array(v, dtype=new[k].dtype)
-            if a.shape != new[k].shape:
-                raise ValueError(f"with_params: {k} must have shape {new[k].shape}, got {a.shape}")
+            if k not in old:
+                raise ValueError(f"with_params: unknown parameter {k!r}; known: {sorted(old)}")
+            a = np.array(v, dtype=old[k].dtype)
+            if a.shape != old[k].shape:
+                raise ValueError(f"with_params: {k} must have shape {old[k].shape}, got {a.shape}")
             if a.dtype.kind == "f" and not np.isfinite(a).all():
                 raise ValueError(f"with_params: {k} must be finite")
             new[k] = a
-        return Compiled(self.kind, self.dt_ns, self.seed, new, dict(self.structure), self.inputs, dict(self.meta))
+        params = old.replaced(new) if isinstance(old, Columns) else {**old, **new}
+        return Compiled(self.kind, self.dt_ns, self.seed, params, self.structure, self.inputs, dict(self.meta))
 
     def __repr__(self) -> str:
         return (f"Compiled(kind={self.kind!r}, dt_ns={self.dt_ns}, seed={self.seed}, neurons={self.n_neurons}, "
