@@ -428,37 +428,98 @@ def _rate_cells(phi, i_sq, cells, shape, i0, di, dphi, c_inf, g_floor):
     return _sqrt_floor(jnp.where(above, q_above, q_in), g_floor)
 
 
-def input_groups(low):
-    """Input synapses of a lowered SOEN network grouped by what their photon trace depends on.
+def synapse_groups(low, syn):
+    """Synapses ``syn`` grouped by what their unit photon trace depends on: sender, delay in steps and
+    SPD type (rise/fall times, hotspot, dead time) and the decay factors of their channel. The flux a
+    synapse adds to its channel is its weight times the unit trace u(t) of its group (the SPD update is
+    linear in the weight; acceptance and dead time depend on the photon train only), so the flux of
+    every dendrite is Σ_g W[g, d] u_g(t) with W the summed weights of group g onto dendrite d. Returns
+    ``(grp, rep)``: the group of each synapse of ``syn`` and a representative synapse of every group."""
+    syn = np.asarray(syn, dtype=np.int64)
+    if not syn.size:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = np.column_stack([low.sy_pre[syn].astype(float), low.sy_d[syn].astype(float), low.sy_A[syn],
+                           low.sy_ths[syn], low.sy_tf[syn], low.sy_dead[syn], low.sy_hs[syn].astype(float),
+                           low.sy_e[syn], low.ch_dr[low.sy_ch[syn]], low.ch_df[low.sy_ch[syn]]])
+    _, first, grp = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return np.asarray(grp, np.int64).reshape(-1), syn[first]
 
-    An SPD synapse whose sender is an input channel receives a photon train that does not depend on any
-    trainable parameter, and its flux is its weight times a unit trace u(t) fixed by the train, its delay
-    and its SPD type (rise/fall times, hotspot, dead time). Returns ``(syn, grp, keys)``: the ids of the
-    input synapses, the group of each and per group (sender node, delay in steps, type index into the
-    synapse arrays of a representative synapse)."""
+
+def input_groups(low):
+    """Input synapses of a lowered SOEN network grouped by :func:`synapse_groups`: an SPD synapse whose
+    sender is an input channel receives a photon train that does not depend on any trainable parameter.
+    Returns ``(syn, grp, rep)``: the ids of the input synapses, the group of each, and a representative
+    synapse of every group."""
     cached = getattr(low, "_input_groups", None)
     if cached is not None:
         return cached
     syn = np.nonzero((low.sy_pre >= low.nn) & ~low.sy_fixed)[0]
-    key = np.column_stack([low.sy_pre[syn].astype(float), low.sy_d[syn].astype(float), low.sy_A[syn],
-                           low.sy_ths[syn], low.sy_tf[syn], low.sy_dead[syn], low.sy_hs[syn].astype(float),
-                           low.sy_e[syn], low.ch_dr[low.sy_ch[syn]], low.ch_df[low.sy_ch[syn]]])
-    if syn.size:
-        _, first, grp = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        rep = syn[first]
-    else:
-        grp = np.zeros(0, np.int64)
-        rep = np.zeros(0, np.int64)
-    out = (syn, np.asarray(grp, np.int64).reshape(-1), rep)
+    out = (syn, *synapse_groups(low, syn))
     object.__setattr__(low, "_input_groups", out)
     return out
+
+
+class _UnitSPD:
+    """The exact SPD update of ``soen.engine.cpu._deliver`` (dead time, hotspot lag) for unit-weight
+    synapses ``rep`` of a lowered network, each alone in a channel of its own: state (C, R, F, pend,
+    last, phi_end), ``pend`` as (K, groups, 3) updated by one-hot masks (no scatter: fast under vmap
+    and in the backward pass)."""
+
+    def __init__(self, low, rep, dtype):
+        f = lambda a: jnp.asarray(a, dtype)
+        self.dtype, self.G, self.dt = dtype, int(rep.size), low.dt_ns
+        self.A, self.ths, self.tf, self.dead = (f(low.sy_A[rep]), f(low.sy_ths[rep]), f(low.sy_tf[rep]),
+                                                f(low.sy_dead[rep]))
+        self.hs = jnp.asarray(low.sy_hs[rep], jnp.int32)
+        self.e0, self.e1, self.e2 = f(low.sy_e[rep, 0]), f(low.sy_e[rep, 1]), f(low.sy_e[rep, 2])
+        self.dr, self.df = f(low.ch_dr[low.sy_ch[rep]]), f(low.ch_df[low.sy_ch[rep]])
+        self.has_hs = self.hs > 0
+        self.K = int(low.sy_hs[rep].max(initial=0)) + 1
+
+    def state0(self):
+        z = jnp.zeros(self.G, self.dtype)
+        return (z, z, z, jnp.zeros((self.K, self.G, 3), self.dtype), jnp.full(self.G, -1, jnp.int32), z)
+
+    def step(self, st, n, ev):
+        """Photons ``ev`` (counts, groups) at step ``n``: (new state, u = C + R + F at the point where the
+        dendrites read it, the photons of step n included). A detection weighs 1 + ev − stop_gradient(ev)
+        (1 in value; the surrogate gradient of a sender's spike passes through)."""
+        C, R, F, pend, last, phi_end = st
+        A, e0 = self.A, self.e0
+        has = last >= 0
+        gap = (n - last).astype(self.dtype) * self.dt
+        acc = (ev > 0) & ~(has & (gap < self.dead - 1e-9))
+        a = jnp.where(acc, 1.0 + ev - jax.lax.stop_gradient(ev), 0.0)
+        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - self.ths) / self.tf), 0.0)
+        phi_p = A + (phi_m - A) * e0
+        now = jnp.where(self.has_hs, 0.0, a)
+        C = C + (a - now) * A
+        R = R + (a - now) * (phi_m - A)
+        F = F - a * phi_m + now * phi_p
+        u = C + R + F
+        K = self.K
+        if K > 1:
+            later = jnp.where(self.has_hs, a, 0.0)
+            oh = (jnp.arange(K, dtype=jnp.int32)[:, None] == ((n + self.hs) % K)[None, :]).astype(self.dtype)
+            pend = pend + oh[:, :, None] * jnp.stack([-later * A, -later * (phi_m - A) * self.e1,
+                                                      later * phi_p * self.e2], axis=1)[None]
+            nxt = (n + 1) % K
+            p_n = jax.lax.dynamic_index_in_dim(pend, nxt, axis=0, keepdims=False)
+            C = C + p_n[:, 0]
+            R = R * self.dr + p_n[:, 1]
+            F = F * self.df + p_n[:, 2]
+            pend = jax.lax.dynamic_update_index_in_dim(pend, jnp.zeros_like(p_n), nxt, axis=0)
+        else:
+            R = R * self.dr
+            F = F * self.df
+        return (C, R, F, pend, jnp.where(acc, n, last), jnp.where(acc, phi_p, phi_end)), u
 
 
 def input_traces(low, inputs, dtype=jnp.float64):
     """Unit flux traces (T, groups) of the input-synapse groups of :func:`input_groups` for ``inputs``
     (T, input channels): the value of C + R + F of a channel holding only that synapse with weight 1, at
     the point of every step where the dendrites read their flux (the photons of step n included), by the
-    exact SPD update of ``soen.engine.cpu._deliver`` (dead time, hotspot lag). No trainable parameter
+    exact SPD update of ``soen.engine.cpu._deliver`` (:class:`_UnitSPD`). No trainable parameter
     enters: the traces of a data set can be computed once."""
     syn, grp, rep = input_groups(low)
     G = rep.size
@@ -466,48 +527,13 @@ def input_traces(low, inputs, dtype=jnp.float64):
     T = x.shape[0]
     if G == 0:
         return jnp.zeros((T, 0), dtype)
-    f = lambda a: jnp.asarray(a, dtype)
     pre = low.sy_pre[rep] - low.nn
     d = low.sy_d[rep]
     dmax = int(d.max(initial=0))
     xp = jnp.concatenate([jnp.zeros((dmax, x.shape[1]), dtype), x], axis=0)
     EV = xp[dmax + np.arange(T)[:, None] - d[None, :], pre[None, :]]  # (T, G)
-    A, ths, tf, dead = f(low.sy_A[rep]), f(low.sy_ths[rep]), f(low.sy_tf[rep]), f(low.sy_dead[rep])
-    hs = jnp.asarray(low.sy_hs[rep], jnp.int32)
-    e0, e1, e2 = f(low.sy_e[rep, 0]), f(low.sy_e[rep, 1]), f(low.sy_e[rep, 2])
-    dr, df = f(low.ch_dr[low.sy_ch[rep]]), f(low.ch_df[low.sy_ch[rep]])
-    has_hs = hs > 0
-    K = int(low.sy_hs[rep].max(initial=0)) + 1
-    dt = low.dt_ns
-    gi = jnp.arange(G)
-
-    def step(carry, xs):
-        n, ev = xs
-        C, R, F, pend, last, phi_end = carry
-        has = last >= 0
-        gap = (n - last).astype(dtype) * dt
-        acc = (ev > 0) & ~(has & (gap < dead - 1e-9))
-        a = jnp.where(acc, 1.0, 0.0)
-        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
-        phi_p = A + (phi_m - A) * e0
-        now = jnp.where(has_hs, 0.0, a)
-        C = C + a * A - now * A
-        R = R + a * (phi_m - A) - now * (phi_m - A)
-        F = F - a * phi_m + now * phi_p
-        later = jnp.where(has_hs, a, 0.0)
-        s2 = (n + hs) % K
-        pend = pend.at[gi, s2].add(jnp.stack([-later * A, -later * (phi_m - A) * e1, later * phi_p * e2], axis=1))
-        u = C + R + F
-        nxt = (n + 1) % K
-        C = C + pend[:, nxt, 0]
-        R = R * dr + pend[:, nxt, 1]
-        F = F * df + pend[:, nxt, 2]
-        pend = pend.at[:, nxt].set(0.0)
-        return (C, R, F, pend, jnp.where(acc, n, last), jnp.where(acc, phi_p, phi_end)), u
-
-    z = jnp.zeros(G, dtype)
-    c0 = (z, z, z, jnp.zeros((G, K, 3), dtype), jnp.full(G, -1, jnp.int32), z)
-    _, U = jax.lax.scan(step, c0, (jnp.arange(T, dtype=jnp.int32), EV))
+    spd = _UnitSPD(low, rep, dtype)
+    _, U = jax.lax.scan(lambda st, xs: spd.step(st, *xs), spd.state0(), (jnp.arange(T, dtype=jnp.int32), EV))
     return U
 
 
@@ -558,22 +584,16 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
         phi_in = U @ Wg  # (T, nd)
     else:
         phi_in = jnp.zeros((T, nd), dtype)
-    # 2. synapses fed by neurons (their senders' spikes come from the loop)
+    # 2. synapses fed by neurons (their senders' spikes come from the loop), in groups of one unit trace
     isyn = np.nonzero(low.sy_pre < nn)[0]
-    ni = isyn.size
-    ich, ich_inv = np.unique(low.sy_ch[isyn], return_inverse=True)
-    nci = ich.size
-    i_ch = i32(np.asarray(ich_inv).reshape(-1))
-    i_pre, i_d = i32(low.sy_pre[isyn]), i32(low.sy_d[isyn])
-    iw = w[isyn]
-    A, ths, tf, dead = f(low.sy_A[isyn]), f(low.sy_ths[isyn]), f(low.sy_tf[isyn]), f(low.sy_dead[isyn])
-    hs = i32(low.sy_hs[isyn])
-    e0, e1, e2 = f(low.sy_e[isyn, 0]), f(low.sy_e[isyn, 1]), f(low.sy_e[isyn, 2])
-    has_hs = hs > 0
-    c_dr, c_df = f(low.ch_dr[ich]), f(low.ch_df[ich])
-    c_dend = i32(low.ch_dend[ich])
-    Ki = int(low.sy_hs[isyn].max(initial=0)) + 1
-    Li = int(low.sy_d[isyn].max(initial=0)) + 1
+    i_grp, i_rep = synapse_groups(low, isyn)
+    spd = _UnitSPD(low, i_rep, dtype)
+    Wn = jnp.zeros((i_rep.size, nd), dtype).at[i_grp, low.ch_dend[low.sy_ch[isyn]]].add(w[isyn])
+    g_pre, g_d = low.sy_pre[i_rep], low.sy_d[i_rep]
+    Li = int(g_d.max(initial=0)) + 1
+    # the senders' spikes of each group: a 0/1 matrix product when every delay is 0, else a gather
+    P_pre = jax.nn.one_hot(g_pre, nn, dtype=dtype).T if Li == 1 else None  # (nn, groups)
+    g_pre, g_d = i32(g_pre), i32(g_d)
     seg = jax.ops.segment_sum
     # couplings: gather the sources, sum per target
     cp_src, cp_tgt = i32(low.cp_src), i32(low.cp_tgt)
@@ -587,33 +607,18 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
     def step(carry, xs):
         n, ph_in = xs
         s = carry["s"]
-        hist = carry["hist"].at[n % Li].set(carry["emit"])
-        ev = hist[(n - i_d) % Li, i_pre]
-        last, phi_end = carry["last"], carry["phi_end"]
-        has = last >= 0
-        gap = (n - last).astype(dtype) * dt
-        acc = (ev > 0) & ~(has & (gap < dead - 1e-9))
-        a = jnp.where(acc, 1.0 + ev - jax.lax.stop_gradient(ev), 0.0)
-        phi_m = jnp.where(has, phi_end * jnp.exp(-(gap - ths) / tf), 0.0)
-        wa = a * iw
-        phi_p = A + (phi_m - A) * e0
-        now = jnp.where(has_hs, 0.0, wa)
-        C = carry["C"] + seg(wa * A - now * A, i_ch, nci)
-        R = carry["R"] + seg(wa * (phi_m - A) - now * (phi_m - A), i_ch, nci)
-        F = carry["F"] + seg(-wa * phi_m + now * phi_p, i_ch, nci)
-        later = jnp.where(has_hs, wa, 0.0)
-        pend = carry["pend"].at[i_ch, (n + hs) % Ki].add(
-            jnp.stack([-later * A, -later * (phi_m - A) * e1, later * phi_p * e2], axis=1))
+        if P_pre is not None:
+            hist = carry["hist"]
+            ev = carry["emit"] @ P_pre
+        else:
+            hist = carry["hist"].at[n % Li].set(carry["emit"])
+            ev = hist[(n - g_d) % Li, g_pre]
+        syn_st, u = spd.step(carry["syn"], n, ev)
         if blocks:
             cp = jnp.einsum("nkd,nd->nk", Jb, s.reshape(nn, D)).reshape(nd)
         else:
             cp = seg(J * s[cp_src], cp_tgt, nd)
-        phi = off + ph_in + seg(C + R + F, c_dend, nd) + cp
-        nxt = (n + 1) % Ki
-        C = C + pend[:, nxt, 0]
-        R = R * c_dr + pend[:, nxt, 1]
-        F = F * c_df + pend[:, nxt, 2]
-        pend = pend.at[:, nxt].set(0.0)
+        phi = off + ph_in + u @ Wn + cp
         g = _rate_cells(phi, bias - (jax.lax.stop_gradient(s) if smooth else s), cells, tshape, i0, di, dphi,
                         c_inf, g_floor if smooth else 0.0)
         s_new = s + hb * g - ahb * s
@@ -635,14 +640,10 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
         else:
             s_new = s_new.at[soma].set(ss_after)
         ru = jnp.where(spk > 0, m + ref_steps, ru)
-        new = dict(s=s_new, C=C, R=R, F=F, pend=pend, last=jnp.where(acc, n, last),
-                   phi_end=jnp.where(acc, phi_p, phi_end), hist=hist, emit=spk, ref_until=ru,
-                   fluxons=carry["fluxons"] + g)
+        new = dict(s=s_new, syn=syn_st, hist=hist, emit=spk, ref_until=ru, fluxons=carry["fluxons"] + g)
         return new, out
 
-    zc = jnp.zeros(nci, dtype)
-    st0 = dict(s=jnp.zeros(nd, dtype), C=zc, R=zc, F=zc, pend=jnp.zeros((nci, Ki, 3), dtype),
-               last=jnp.full(ni, -1, jnp.int32), phi_end=jnp.zeros(ni, dtype), hist=jnp.zeros((Li, nn), dtype),
+    st0 = dict(s=jnp.zeros(nd, dtype), syn=spd.state0(), hist=jnp.zeros((Li if P_pre is None else 1, nn), dtype),
                emit=jnp.zeros(nn, dtype), ref_until=jnp.full(nn, -1, jnp.int32), fluxons=jnp.zeros(nd, dtype))
     final, outs = jax.lax.scan(step, st0, (jnp.arange(T, dtype=jnp.int32), phi_in))
     return outs, final
