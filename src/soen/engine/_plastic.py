@@ -11,6 +11,11 @@ of ``rules`` (:data:`soen.plasticity.RULE_FIELDS`). The engines pass the rows ex
   detected, [4] STDP updates, [5 + r] the attempts of rule r.
 
 Traces decay exactly between events (x(t) = x·e^(−(t − t_last)/τ)); nothing is swept per step. The
+SOEN engine potentiates a neuron's incoming synapses at its spike (:func:`post_spike`); the point
+engine keeps each neuron's last spikes pending (``hs``, ``hn``) and applies them to a synapse when it
+is next read, at its next arrival or when the list is full (:func:`catch_up`, :func:`flush_neuron`):
+the same operations in the same order, so the same weights bit for bit, without a pass over the
+incoming synapses at every spike. The
 photon of a flux-storage step is detected with probability 1 − e^(−μ) (a counter-based uniform keyed
 by the synapse's stable key and the step); μ = the rule's photons per update × ``eta[k]``, the
 efficiency of the synapse's photonic link (1 without ``hardware=``).
@@ -49,15 +54,15 @@ def with_decay_tables(rules, dt_ns: float):
 
 
 @nb.njit(cache=True, inline="always")
-def _decay(rr, which, steps, dt_ns):
+def _decay(rules, r, which, steps, dt_ns):
     """exp(−steps·dt/τ) of τ+ (which = 0) or τ− (1), from the row's table when it covers ``steps``."""
     if steps < DECAY_STEPS:
-        return rr[_NF + which * DECAY_STEPS + steps]
-    return math.exp(-steps * dt_ns / rr[1 + which])
+        return rules[r, _NF + which * DECAY_STEPS + steps]
+    return math.exp(-steps * dt_ns / rules[r, 1 + which])
 
 
 @nb.njit(cache=True)
-def _flux_step(k, n, up, prob, r, rr, w, seed, key, eta, pc):
+def _flux_step(k, n, up, prob, r, rules, w, seed, key, eta, pc):
     """Try one level up or down on synapse ``k`` (probability ``prob`` from the timing rule, then the
     update photon's detection)."""
     if prob <= 0.0:
@@ -67,14 +72,14 @@ def _flux_step(k, n, up, prob, r, rr, w, seed, key, eta, pc):
         return
     pc[2] += 1
     pc[5 + r] += 1  # attempts of this rule (its photons go to the energy ledger)
-    mu = rr[10] * eta[k]  # photons of the update reaching its detector
+    mu = rules[r, 10] * eta[k]  # photons of the update reaching its detector
     if mu < 1e300 and uniform(seed, STREAM_PHOTON, key[k], c) >= -math.expm1(-mu):
         return
     pc[3] += 1
-    lo, hi = rr[5], rr[6]
-    step = (hi - lo) / (rr[9] - 1.0)
+    lo, hi = rules[r, 5], rules[r, 6]
+    step = (hi - lo) / (rules[r, 9] - 1.0)
     level = round((w[k] - lo) / step) + (1 if up else -1)
-    top = rr[9] - 1.0
+    top = rules[r, 9] - 1.0
     level = 0.0 if level < 0.0 else (top if level > top else level)
     w[k] = lo + level * step
     pc[0 if up else 1] += 1
@@ -102,28 +107,55 @@ def pre_event(k, n, dt_ns, mult, i, rule_of, rules, w, x, xl, y, yl, seed, key, 
     r = rule_of[k]
     if r < 0:
         return
-    rr = rules[r]
     yv = 0.0
     if yl[i] >= 0:
-        yv = y[r, i] * _decay(rr, 1, n - yl[i], dt_ns)
+        yv = y[r, i] * _decay(rules, r, 1, n - yl[i], dt_ns)
     xv = 0.0
     if xl[k] >= 0:
-        xv = x[k] * _decay(rr, 0, n - xl[k], dt_ns)
-    if rr[0] == 1.0:  # flux storage: one arrival, one possible step down; nearest-spike traces
-        _flux_step(k, n, False, rr[4] * yv, r, rr, w, seed, key, eta, pc)
+        xv = x[k] * _decay(rules, r, 0, n - xl[k], dt_ns)
+    if rules[r, 0] == 1.0:  # flux storage: one arrival, one possible step down; nearest-spike traces
+        _flux_step(k, n, False, rules[r, 4] * yv, r, rules, w, seed, key, eta, pc)
         xv = 1.0
     else:
         for _ in range(mult):
             wk = w[k]
-            if rr[7] != 0.0:
-                wk -= rr[4] * (wk - rr[5]) * yv
+            if rules[r, 7] != 0.0:
+                wk -= rules[r, 4] * (wk - rules[r, 5]) * yv
             else:
-                wk -= rr[4] * yv
-            w[k] = _clip(wk, rr[5], rr[6])
+                wk -= rules[r, 4] * yv
+            w[k] = _clip(wk, rules[r, 5], rules[r, 6])
             pc[4] += 1
-            xv = 1.0 if rr[8] != 0.0 else xv + 1.0
+            xv = 1.0 if rules[r, 8] != 0.0 else xv + 1.0
     x[k] = xv
     xl[k] = n
+
+
+@nb.njit(cache=True, inline="always")
+def potentiate(k, m, r, rules, dt_ns, w, x, xl, seed, key, eta, pc):
+    """The potentiation of synapse ``k`` (row ``r`` of ``rules``) by a spike of its neuron stamped step
+    ``m``, from its pre trace at that step (x decays exactly since the last arrival ``xl[k]`` ≥ 0)."""
+    xv = x[k] * _decay(rules, r, 0, m - xl[k], dt_ns)
+    if rules[r, 0] == 1.0:
+        _flux_step(k, m, True, rules[r, 3] * xv, r, rules, w, seed, key, eta, pc)
+    else:
+        wk = w[k]
+        if rules[r, 7] != 0.0:
+            wk += rules[r, 3] * (rules[r, 6] - wk) * xv
+        else:
+            wk += rules[r, 3] * xv
+        w[k] = _clip(wk, rules[r, 5], rules[r, 6])
+        pc[4] += 1
+
+
+@nb.njit(cache=True, inline="always")
+def post_traces(i, m, dt_ns, rules, y, yl):
+    """Neuron ``i`` spikes at step ``m``: the post trace bump of every rule."""
+    for r in range(rules.shape[0]):
+        yv = 0.0
+        if yl[i] >= 0:
+            yv = y[r, i] * _decay(rules, r, 1, m - yl[i], dt_ns)
+        y[r, i] = 1.0 if rules[r, 8] != 0.0 else yv + 1.0
+    yl[i] = m
 
 
 @nb.njit(cache=True)
@@ -131,31 +163,52 @@ def post_spike(i, m, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, y, yl, see
     """Neuron ``i`` spikes at step ``m``: potentiation of its plastic incoming synapses from their pre
     traces, then the post trace bump of every rule. An empty ``in_syn`` says that the per-synapse arrays
     are stored in incoming order (synapse q of ``in_ptr``), which keeps this loop contiguous in memory."""
-    direct = in_syn.shape[0] == 0  # the state arrays are in incoming order already (the point engine)
+    direct = in_syn.shape[0] == 0  # the state arrays are in incoming order already
     for q in range(in_ptr[i], in_ptr[i + 1]):
         k = q if direct else in_syn[q]
         r = rule_of[k]
         if r < 0 or xl[k] < 0:
             continue
-        rr = rules[r]
-        xv = x[k] * _decay(rr, 0, m - xl[k], dt_ns)
-        if rr[0] == 1.0:
-            _flux_step(k, m, True, rr[3] * xv, r, rr, w, seed, key, eta, pc)
-        else:
-            wk = w[k]
-            if rr[7] != 0.0:
-                wk += rr[3] * (rr[6] - wk) * xv
-            else:
-                wk += rr[3] * xv
-            w[k] = _clip(wk, rr[5], rr[6])
-            pc[4] += 1
-    for r in range(rules.shape[0]):
-        rr = rules[r]
-        yv = 0.0
-        if yl[i] >= 0:
-            yv = y[r, i] * _decay(rr, 1, m - yl[i], dt_ns)
-        y[r, i] = 1.0 if rr[8] != 0.0 else yv + 1.0
-    yl[i] = m
+        potentiate(k, m, r, rules, dt_ns, w, x, xl, seed, key, eta, pc)
+    post_traces(i, m, dt_ns, rules, y, yl)
+
+
+@nb.njit(cache=True, inline="always")
+def catch_up(k, i, r, rules, dt_ns, w, x, xl, hs, hn, seed, key, eta, pc):
+    """Lazy potentiation (the point engine): apply to synapse ``k`` the spikes of its neuron ``i`` still
+    pending for it, those in ``hs[i, :hn[i]]`` (ascending steps) stamped at or after its last arrival.
+    The same operations in the same order as :func:`post_spike` at each spike: a synapse's weight
+    changes only at its own arrivals and its neuron's spikes, so bringing it up to date when it is next
+    read (an arrival, a flush) gives bit-identical weights."""
+    cnt = hn[i]
+    xk = xl[k]
+    if cnt == 0 or xk < 0 or hs[i, cnt - 1] < xk:
+        return
+    j = cnt - 1
+    while j > 0 and hs[i, j - 1] >= xk:
+        j -= 1
+    for jj in range(j, cnt):
+        potentiate(k, hs[i, jj], r, rules, dt_ns, w, x, xl, seed, key, eta, pc)
+
+
+@nb.njit(cache=True)
+def flush_neuron(i, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, hs, hn, seed, key, eta, pc):
+    """Bring every incoming synapse of neuron ``i`` up to date with its pending spikes; none pend after."""
+    if hn[i] == 0:
+        return
+    for q in range(in_ptr[i], in_ptr[i + 1]):
+        k = in_syn[q]
+        r = rule_of[k]
+        if r >= 0:
+            catch_up(k, i, r, rules, dt_ns, w, x, xl, hs, hn, seed, key, eta, pc)
+    hn[i] = 0
+
+
+@nb.njit(cache=True)
+def flush_all(dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, hs, hn, seed, key, eta, pc):
+    """:func:`flush_neuron` for every neuron (before the weights are read or saved)."""
+    for i in range(hn.shape[0]):
+        flush_neuron(i, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, hs, hn, seed, key, eta, pc)
 
 
 def lower_soen(network, params: dict, structure: dict, meta: dict) -> None:

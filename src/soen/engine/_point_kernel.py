@@ -35,7 +35,7 @@ from ._poisson import GUIDE_M, STREAM_POISSON, _poisson_count, poisson_tables  #
 from soen.engine._fastexp import fexp
 from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 from ._plastic import _decay as _decay_row
-from ._plastic import post_spike, pre_event
+from ._plastic import catch_up, flush_neuron, post_traces, pre_event
 
 
 
@@ -322,57 +322,109 @@ def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
 
 @nb.njit(cache=True)
 def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl,
-                   sy, syl, seed, syn_key, eta, pc):
-    """:func:`_deliver_ev` with plasticity: each event is added with the synapse's weight as it is now,
-    then the synapse's rule sees the presynaptic arrival (:func:`soen.engine._plastic.pre_event`). (The
-    per-synapse state stays in sender order: the events of one spike touch contiguous memory; a
-    post spike's updates walk its incoming list.)"""
+                   sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
+    """:func:`_deliver_ev` with plasticity. A plastic run's synapses are ordered by sender, then delay:
+    an entry of the ring is a segment ``[e, seg_end[e])`` of one spike's synapses with one delay (one
+    push per delay of a spike, contiguous memory at arrival). Each arrival first catches up with the
+    pending post spikes of its neuron (:func:`soen.engine._plastic.catch_up`), then is added with the
+    weight as it is now, then its rule sees it (depression, pre trace)."""
     row = slot * ncol
     n_up = 0
     for q in range(ev_n[slot]):
-        e = ev_e[slot, q]
+        e0 = ev_e[slot, q]
         k = ev_k[slot, q]
-        t = out_tgt[e]
-        flat[row + t] += k * out_w[e]
-        r = rule_of[e]
-        if r < 0:
-            continue
-        rr = rules[r]
-        if rr[0] != 0.0:  # flux storage (and anything but plain STDP): the shared rule code
-            pre_event(e, n, dt_ns, int(k), t % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key, eta,
-                      pc)
-            continue
-        # pair STDP written out here: one call per event with a dozen arrays costs more than the update
-        i = t % n_neu
-        yv = sy[r, i] * _decay_row(rr, 1, n - syl[i], dt_ns) if syl[i] >= 0 else 0.0
-        xv = sx[e] * _decay_row(rr, 0, n - sxl[e], dt_ns) if sxl[e] >= 0 else 0.0
-        wk = out_w[e]
-        for _ in range(int(k)):
-            wk -= rr[4] * ((wk - rr[5]) if rr[7] != 0.0 else 1.0) * yv
-            wk = rr[5] if wk < rr[5] else (rr[6] if wk > rr[6] else wk)
-            xv = 1.0 if rr[8] != 0.0 else xv + 1.0
-            n_up += 1
-        out_w[e] = wk
-        sx[e] = xv
-        sxl[e] = n
+        for e in range(e0, seg_end[e0]):
+            t = out_tgt[e]
+            r = rule_of[e]
+            if r < 0:
+                flat[row + t] += k * out_w[e]
+                continue
+            i = t - n_neu if t >= n_neu else t  # ring column type·N + neuron, type 0 or 1
+            if rules[r, 0] != 0.0:  # flux storage (and anything but plain STDP): the shared rule code
+                _arrive_rule(e, n, k, t, row, flat, n_neu, dt_ns, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
+                             syn_key, eta, pc, hs, hn)
+                continue
+            # pair STDP written out here (catch_up, then the arrival): a call per event with a dozen
+            # arrays costs more than the update (Numba counts references of array arguments)
+            lo, hi, mult_form = rules[r, 5], rules[r, 6], rules[r, 7] != 0.0
+            wk = out_w[e]
+            xl0 = sxl[e]
+            cnt = hn[i]
+            if cnt > 0 and xl0 >= 0 and hs[i, cnt - 1] >= xl0:
+                a_plus = rules[r, 3]
+                j = cnt - 1
+                while j > 0 and hs[i, j - 1] >= xl0:
+                    j -= 1
+                for jj in range(j, cnt):
+                    xv = sx[e] * _decay_row(rules, r, 0, hs[i, jj] - xl0, dt_ns)
+                    wk += a_plus * ((hi - wk) if mult_form else 1.0) * xv
+                    wk = lo if wk < lo else (hi if wk > hi else wk)
+                    n_up += 1
+            flat[row + t] += k * wk
+            yv = sy[r, i] * _decay_row(rules, r, 1, n - syl[i], dt_ns) if syl[i] >= 0 else 0.0
+            xv = sx[e] * _decay_row(rules, r, 0, n - xl0, dt_ns) if xl0 >= 0 else 0.0
+            a_minus, nearest = rules[r, 4], rules[r, 8] != 0.0
+            for _ in range(int(k)):
+                wk -= a_minus * ((wk - lo) if mult_form else 1.0) * yv
+                wk = lo if wk < lo else (hi if wk > hi else wk)
+                xv = 1.0 if nearest else xv + 1.0
+                n_up += 1
+            out_w[e] = wk
+            sx[e] = xv
+            sxl[e] = n
     pc[4] += n_up
     ev_n[slot] = 0
 
 
 @nb.njit(cache=True)
-def _send_ev_pl(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
-                rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc):
-    """:func:`_send_ev` with plasticity: a zero-step connection arrives at once and its rule sees it."""
+def _arrive_rule(e, n, mult, t, row, flat, n_neu, dt_ns, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key, eta,
+                 pc, hs, hn):
+    """An arrival on plastic synapse ``e`` through the shared rule code (flux storage, zero-step
+    connections): catch up with the pending post spikes, add it with the weight as it is now into
+    ``flat[row + t]``, then the rule's arrival update."""
+    i = t - n_neu if t >= n_neu else t
+    r = rule_of[e]
+    if r >= 0:
+        catch_up(e, i, r, rules, dt_ns, out_w, sx, sxl, hs, hn, seed, syn_key, eta, pc)
+    flat[row + t] += mult * out_w[e]
+    pre_event(e, n, dt_ns, int(mult), i, rule_of, rules, out_w, sx, sxl, sy, syl, seed, syn_key, eta, pc)
+
+
+@nb.njit(cache=True)
+def _send_list_pl(nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
+                  rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
+    """:func:`_send_ev` with plasticity for the ``cnt`` senders ``nodes[:cnt]`` (multiplicities
+    ``mults``) of one phase of step ``n``, in order: one ring entry per delay segment of each sender;
+    a zero-step connection arrives at once and its rule sees it. One call per batch: Numba counts
+    references of the array arguments at each call, which per spike would cost more than the pushes.
+    Returns (connections, ring arrays)."""
     base = n % L
-    for e in range(out_ptr[node], out_ptr[node + 1]):
-        d = out_d[e]
-        if d == 0:
-            flat[base * ncol + out_tgt[e]] += mult * out_w[e]
-            pre_event(e, n, dt_ns, int(mult), out_tgt[e] % n_neu, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
-                      syn_key, eta, pc)
-            continue
-        ev_e, ev_k = _push_event(base + d - L if base + d >= L else base + d, e, mult, ev_e, ev_k, ev_n)
-    return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
+    n_ev = 0
+    cap = ev_e.shape[1]
+    for j in range(cnt):
+        node = nodes[j]
+        mult = mults[j]
+        e = out_ptr[node]
+        end = out_ptr[node + 1]
+        n_ev += end - e
+        while e < end:
+            d = out_d[e]
+            e1 = seg_end[e]
+            if d == 0:
+                for f in range(e, e1):
+                    _arrive_rule(f, n, mult, out_tgt[f], base * ncol, flat, n_neu, dt_ns, rule_of, rules, out_w, sx,
+                                 sxl, sy, syl, seed, syn_key, eta, pc, hs, hn)
+            else:
+                slot = base + d - L if base + d >= L else base + d
+                q = ev_n[slot]
+                if q == cap:
+                    cap *= 2
+                    ev_e, ev_k = _grow_events(ev_e, ev_k, cap)
+                ev_e[slot, q] = e
+                ev_k[slot, q] = mult
+                ev_n[slot] = q + 1
+            e = e1
+    return n_ev, ev_e, ev_k
 
 
 def _run_py(
@@ -437,6 +489,11 @@ def _run_py(
     pc,
     pl_ids,
     pl_n,
+    seg_end,
+    hs,
+    hn,
+    snd_node,
+    snd_mult,
 ):
     """Steps n0..n1-1 (``in_count``: input spikes per input node, accumulated). counters: [0] spikes, [1] synaptic events, [2] non-finite flag, [3] neuron,
     [4] step, [5] input spikes, [6] the step at which the spike arrays ran short (-1: done), [7] trace
@@ -447,6 +504,7 @@ def _run_py(
     nch = pch_node.shape[0]
     nrec = rec_ids.shape[0]
     fired_w = fired.view(np.uint64)  # fired is allocated with a length that is a multiple of 8
+    ns = 0  # senders gathered for the next batch (PLASTIC)
     for n in range(n0, n1):
         slot = n % L
         if counters[0] + n_neu > spk_step.shape[0]:  # room for every neuron to spike in this step
@@ -454,7 +512,7 @@ def _run_py(
             return ev_e, ev_k
         if PLASTIC:  # events sent in earlier steps reach their targets now; their rules see them
             _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx,
-                           sxl, sy, syl, seed, syn_key, eta, pc)
+                           sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn)
         elif EVENTS:  # events sent in earlier steps reach their targets now, with the current weights
             _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n)
         if HAS_REC:
@@ -470,11 +528,15 @@ def _run_py(
             while e < ev_step.shape[0] and ev_step[e] < n:
                 e += 1
             while e < ev_step.shape[0] and ev_step[e] == n:
-                if PLASTIC:
-                    m_, ev_e, ev_k = _send_ev_pl(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
-                                                 ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl,
-                                                 seed, syn_key, eta, pc)
-                    counters[1] += m_
+                if PLASTIC:  # sent in batches (_send_list_pl), in this order
+                    if ns == snd_node.shape[0]:
+                        m_, ev_e, ev_k = _send_list_pl(snd_node, snd_mult, ns, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n,
+                                  n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn)
+                        counters[1] += m_
+                        ns = 0
+                    snd_node[ns] = ev_node[e]
+                    snd_mult[ns] = 1.0
+                    ns += 1
                 elif EVENTS:
                     m_, ev_e, ev_k = _send_ev(ev_node[e], 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
                                               ev_e, ev_k, ev_n)
@@ -485,6 +547,11 @@ def _run_py(
                 in_count[ev_node[e] - n_neu] += 1
                 e += 1
             ev_pos[0] = e
+            if PLASTIC and ns > 0:
+                m_, ev_e, ev_k = _send_list_pl(snd_node, snd_mult, ns, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n,
+                                  n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn)
+                counters[1] += m_
+                ns = 0
         # Poisson channels (pure functions of (seed, channel, step): drawn in parallel)
         if HAS_POISSON:
             if pch_big.shape[0] > 0:
@@ -494,11 +561,10 @@ def _run_py(
                 for c in range(nch):
                     k = pk[c]
                     if k > 0:
-                        if PLASTIC:
-                            m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
-                                                         flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
-                                                         rules, sx, sxl, sy, syl, seed, syn_key, eta, pc)
-                            counters[1] += m_
+                        if PLASTIC:  # one channel spikes once per step: the batch never overflows
+                            snd_node[ns] = pch_node[c]
+                            snd_mult[ns] = float(k)
+                            ns += 1
                         elif EVENTS:
                             m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat,
                                                       L, ncol, ev_e, ev_k, ev_n)
@@ -519,11 +585,10 @@ def _run_py(
                             n_in += k
                             in_count[pch_node[c] - n_neu] += k
                             e = pch_one[c]
-                            if PLASTIC:
-                                m_, ev_e, ev_k = _send_ev_pl(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
-                                                             flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of,
-                                                             rules, sx, sxl, sy, syl, seed, syn_key, eta, pc)
-                                n_ev += m_
+                            if PLASTIC:  # one channel spikes once per step: the batch never overflows
+                                snd_node[ns] = pch_node[c]
+                                snd_mult[ns] = float(k)
+                                ns += 1
                             elif EVENTS:
                                 m_, ev_e, ev_k = _send_ev(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d,
                                                           flat, L, ncol, ev_e, ev_k, ev_n)
@@ -538,10 +603,20 @@ def _run_py(
                                 n_ev += _send(pch_node[c], float(k), n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
                 counters[1] += n_ev
                 counters[5] += n_in
+            if PLASTIC and ns > 0:
+                m_, ev_e, ev_k = _send_list_pl(snd_node, snd_mult, ns, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n,
+                                  n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn)
+                counters[1] += m_
+                ns = 0
         if PLASTIC:  # spikes stamped t_n: after the arrivals of step n (Brian2's order: on_pre, then on_post)
-            for q in range(pl_n[0]):
-                post_spike(pl_ids[q], n, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
-                           syn_key, eta, pc)
+            for q in range(pl_n[0]):  # potentiation waits until each synapse is next read (catch_up)
+                i = pl_ids[q]
+                if hn[i] == hs.shape[1]:  # its pending list is full: bring its incoming synapses up to date
+                    flush_neuron(i, dt_ns, in_ptr, in_syn, rule_of, rules, out_w, sx, sxl, hs, hn, seed, syn_key,
+                                 eta, pc)
+                hs[i, hn[i]] = n
+                hn[i] += 1
+                post_traces(i, n, dt_ns, rules, sy, syl)
             pl_n[0] = 0
         # populations in phase order
         for q in range(pop_order.shape[0]):
@@ -593,11 +668,10 @@ def _run_py(
                     spk_step[c] = n + 1
                     spk_id[c] = i
                     counters[0] = c + 1
-                    if PLASTIC:
-                        m_, ev_e, ev_k = _send_ev_pl(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
-                                                     ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed,
-                                                     syn_key, eta, pc)
-                        counters[1] += m_
+                    if PLASTIC:  # sent after the scan of this population (a neuron spikes once per step)
+                        snd_node[ns] = i
+                        snd_mult[ns] = 1.0
+                        ns += 1
                         q_ = pl_n[0]  # its plasticity runs at step n + 1, after that step's arrivals
                         pl_ids[q_] = i
                         pl_n[0] = q_ + 1
@@ -607,6 +681,11 @@ def _run_py(
                         counters[1] += m_
                     else:
                         counters[1] += _send(i, 1.0, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol)
+            if PLASTIC and ns > 0:
+                m_, ev_e, ev_k = _send_list_pl(snd_node, snd_mult, ns, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n,
+                                  n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn)
+                counters[1] += m_
+                ns = 0
     counters[6] = -1
     return ev_e, ev_k
 

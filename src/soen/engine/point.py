@@ -579,6 +579,30 @@ def deliver_exchanged(n0, n1, count_from, push, seed, src_ptr, snd_ptr, out_tgt,
             q += 1
 
 
+#: post spikes a neuron of a plastic run keeps pending for its incoming synapses; when the list is
+#: full, all of them are brought up to date at once (one pass over its incoming synapses per this many
+#: spikes instead of one per spike)
+PENDING_POST_SPIKES = 8
+
+
+def plastic_order(out_ptr, out_d):
+    """The order of a plastic run's synapses, by sender then delay (stable: the drawing order within one
+    delay), and for each synapse the end of its run of one sender and one delay (``seg_end``): one spike
+    pushes one ring entry per delay, and its arrivals touch contiguous memory. Sums into the ring are
+    made in the same order as with the compiled order (one sender's connections of one delay keep their
+    order), so spikes are unchanged."""
+    n_syn = out_d.shape[0]
+    sender = np.repeat(np.arange(out_ptr.size - 1, dtype=np.int64), np.diff(out_ptr))
+    perm = np.lexsort((out_d, sender)) if n_syn else np.zeros(0, dtype=np.int64)
+    d, snd = out_d[perm], sender[perm]
+    new = np.ones(n_syn, dtype=bool)
+    new[1:] = (d[1:] != d[:-1]) | (snd[1:] != snd[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], n_syn)
+    seg_end = np.repeat(ends, np.diff(np.append(starts, n_syn)))
+    return perm, seg_end.astype(np.int64)
+
+
 class PointRun(PlasticRun):
     """Kernel arguments and mutable state of one point-model run (made by :meth:`PointCPU.prepare`)."""
 
@@ -625,15 +649,26 @@ class PointRun(PlasticRun):
         if self.homeo:  # per-neuron input offsets that adapt (soen.Homeostasis)
             self.arrays.update(homeostasis_arrays(c, p["bias"]))
         self.plastic = "plastic_rules" in p
+        # the connection columns the kernel walks (a plastic run reorders them: see plastic_order)
+        self.cols = dict(out_tgt=st["out_tgt"], out_d=st["out_d"], in_ptr=st["in_ptr"], in_syn=st["in_syn"])
         if self.plastic:  # weights in float64, read at delivery; traces per synapse and per (rule, neuron)
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
             from ._plastic import snap_levels, synapse_state, with_decay_tables
 
-            w0 = snap_levels(np.array(p["out_w"], dtype=np.float64), st["rule_of"], p["plastic_rules"])
+            self.perm, seg_end = plastic_order(st["out_ptr"], st["out_d"])
+            tgt = st["out_tgt"][self.perm]
+            in_ptr, in_syn = K.incoming_lists(tgt, n)
+            self.cols = dict(out_tgt=tgt, out_d=st["out_d"][self.perm], in_ptr=in_ptr, in_syn=in_syn)
+            rule_of = st["rule_of"][self.perm]
+            w0 = snap_levels(np.array(p["out_w"], dtype=np.float64)[self.perm], rule_of, p["plastic_rules"])
             self.arrays.update(synapse_state(w0), sy=np.zeros((n_rules, n)),
                                syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5 + n_rules, dtype=np.int64),
-                               pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
-            self.pl = (st["rule_of"], with_decay_tables(p["plastic_rules"], c.dt_ns), st["syn_key"], np.ones(n_syn))
+                               pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64),
+                               hs=np.zeros((n, PENDING_POST_SPIKES), dtype=np.int64), hn=np.zeros(n, dtype=np.int64))
+            self.pl = (rule_of, with_decay_tables(p["plastic_rules"], c.dt_ns), st["syn_key"][self.perm],
+                       np.ones(n_syn), seg_end)
+            # the senders of one phase of a step, sent in one batch
+            self.snd = (np.zeros(c.meta["n_nodes"], dtype=np.int64), np.zeros(c.meta["n_nodes"]))
             if engine.delivery != "events":  # plasticity reads weights at arrival: the event ring
                 a = self.arrays
                 a["ev_e"] = np.zeros((n_ring, 64), dtype=np.int64)
@@ -641,8 +676,9 @@ class PointRun(PlasticRun):
         else:
             z = np.zeros(0, dtype=np.int64)
             self.arrays.update(sx=np.zeros(0), sxl=z, sy=np.zeros((0, 0)), syl=z, pc=np.zeros(5, dtype=np.int64),
-                               pl_ids=z, pl_n=np.zeros(1, dtype=np.int64))
-            self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z, np.zeros(0))
+                               pl_ids=z, pl_n=np.zeros(1, dtype=np.int64), hs=np.zeros((0, 1), dtype=np.int64), hn=z)
+            self.pl = (np.zeros(0, dtype=np.int16), np.zeros((0, 11)), z, np.zeros(0), z)
+            self.snd = (z, np.zeros(0))
         self.kernel = K.get_run_steps(self.parallel, p["pop_row"], st["pop_kind"].tolist(), poisson=node.size > 0,
                                       events=any(s.kind != "poisson" for s in c.inputs),
                                       record=self.rec_idx.size > 0, delivery=engine.delivery, plastic=self.plastic)
@@ -667,19 +703,20 @@ class PointRun(PlasticRun):
 
     def _kernel(self, n0: int, n1: int, src_step, src_node, rec_every: int) -> None:
         """One call of the run loop over steps [n0, n1) (n0 = n1: compiles it, or loads it from the cache)."""
-        c, p, st, a = self.c, self.c.params, self.c.structure, self.arrays
+        c, p, st, a, cols = self.c, self.c.params, self.c.structure, self.arrays, self.cols
         node, key, lam, start = self.pch
         a["ev_e"], a["ev_k"] = self.kernel(
             n0, n1, c.seed, st["pop_order"], st["pop_off"], st["pop_n"], st["pop_kind"], p["pop_row"],
-            st["out_ptr"], st["out_tgt"], a["w"] if self.plastic else p["out_w"], st["out_d"], src_step,
+            st["out_ptr"], cols["out_tgt"], a["w"] if self.plastic else p["out_w"], cols["out_d"], src_step,
             src_node, self.ev_pos,
             node, key, self.pch_pre, lam, self.pch_tab, self.pch_big, self.pch_one, *self.tab, start,
             a["pk"], a["v"], a["x"], a["y"], a["ref"], a["pend"], self.fired, a["inbuf"],
             a["h_thresh"] if self.homeo else p["bias"],
             self.spk_step, self.spk_id, self.rec_idx, rec_every, self.rec_v, self.rec_x, self.in_count,
             a["ev_e"], a["ev_k"], a["ev_n"], self.counters,
-            c.dt_ns, st["in_ptr"], st["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
-            self.pl[2], self.pl[3], a["pc"], a["pl_ids"], a["pl_n"],
+            c.dt_ns, cols["in_ptr"], cols["in_syn"], self.pl[0], self.pl[1], a["sx"], a["sxl"], a["sy"], a["syl"],
+            self.pl[2], self.pl[3], a["pc"], a["pl_ids"], a["pl_n"], self.pl[4], a["hs"], a["hn"],
+            self.snd[0], self.snd[1],
         )
 
     def read(self):
@@ -711,7 +748,26 @@ class PointRun(PlasticRun):
         """Input spikes of every input channel (nodes after the neurons) so far."""
         return self.in_count[: self.c.meta["n_nodes"] - self.c.n_neurons].copy()
 
+    def _flush(self) -> None:
+        """Bring every plastic synapse up to date with the pending post spikes (before weights are read)."""
+        if self.plastic:
+            from ._plastic import flush_all
+
+            a, cols = self.arrays, self.cols
+            flush_all(self.c.dt_ns, cols["in_ptr"], cols["in_syn"], self.pl[0], self.pl[1], a["w"], a["sx"], a["sxl"],
+                      a["hs"], a["hn"], self.c.seed, self.pl[2], self.pl[3], a["pc"])
+
+    def weights(self) -> np.ndarray:
+        """The current weight of every synapse, in the compiled order."""
+        if not self.plastic:
+            return super().weights()
+        self._flush()
+        w = np.empty(self.perm.size)
+        w[self.perm] = self.arrays["w"]
+        return w
+
     def state(self) -> dict:
+        self._flush()  # nothing pending: the saved per-synapse state is complete
         return {**{k: self.arrays[k] for k in self._state_keys()},
                 "_counters": self.totals + self.counters, "_in_count": self.in_count}
 
