@@ -85,18 +85,35 @@ def _flux_step(k, n, up, prob, r, rules, w, seed, key, eta, pc):
     pc[0 if up else 1] += 1
 
 
-#: one record per synapse: its weight, its pre trace and the step of that trace; the three fields a
-#: presynaptic arrival reads and writes share a cache line (three separate arrays cost three misses)
-SYNAPSE_STATE = np.dtype([("w", np.float64), ("x", np.float64), ("xl", np.int64)])
+#: one record per synapse: its weight, its pre trace, the step of that trace, and (the point engine)
+#: its ring column and rule; the fields an arrival reads and writes share a cache line (separate
+#: arrays cost a cache miss each)
+SYNAPSE_STATE = np.dtype([("w", np.float64), ("x", np.float64), ("xl", np.int64), ("t", np.int32), ("r", np.int16),
+                          ("_pad", np.int16)])
 
 
-def synapse_state(w0) -> dict:
-    """Per-synapse plastic state ``w`` (from ``w0``), ``sx`` (0) and ``sxl`` (−1): strided views of one
-    record array (:data:`SYNAPSE_STATE`), so that restore must copy into them, not replace them."""
+def synapse_state(w0, tgt=None, rule_of=None) -> dict:
+    """Per-synapse plastic state ``w`` (from ``w0``), ``sx`` (0) and ``sxl`` (−1), and the constant
+    columns ``tgt`` and ``rule_of`` when given: strided views of one record array
+    (:data:`SYNAPSE_STATE`), so that restore must copy into them, not replace them."""
     rec = np.zeros(np.size(w0), dtype=SYNAPSE_STATE)
     rec["w"] = w0
     rec["xl"] = -1
-    return dict(w=rec["w"], sx=rec["x"], sxl=rec["xl"])
+    out = dict(w=rec["w"], sx=rec["x"], sxl=rec["xl"])
+    if tgt is not None:
+        rec["t"] = tgt
+        rec["r"] = rule_of
+        out.update(tgt=rec["t"], rule_of=rec["r"])
+    return out
+
+
+def neuron_state(n: int, pending: int) -> dict:
+    """Per-neuron plastic state of the point engine as views of one (n, 2 + pending) int64 block, so
+    that an arrival finds them in one cache line: ``hn`` (pending spikes), ``syl`` (the step of the
+    last spike, −1: none) and ``hs`` (the pending spikes' steps)."""
+    blk = np.zeros((n, 2 + pending), dtype=np.int64)
+    blk[:, 1] = -1
+    return dict(hn=blk[:, 0], syl=blk[:, 1], hs=blk[:, 2:])
 
 
 @nb.njit(cache=True)
@@ -194,13 +211,33 @@ def catch_up(k, i, r, rules, dt_ns, w, x, xl, hs, hn, seed, key, eta, pc):
 @nb.njit(cache=True)
 def flush_neuron(i, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, hs, hn, seed, key, eta, pc):
     """Bring every incoming synapse of neuron ``i`` up to date with its pending spikes; none pend after."""
-    if hn[i] == 0:
+    cnt = hn[i]
+    if cnt == 0:
         return
+    n_up = 0
     for q in range(in_ptr[i], in_ptr[i + 1]):
         k = in_syn[q]
         r = rule_of[k]
-        if r >= 0:
+        if r < 0:
+            continue
+        if rules[r, 0] != 0.0:
             catch_up(k, i, r, rules, dt_ns, w, x, xl, hs, hn, seed, key, eta, pc)
+            continue
+        # pair STDP written out (potentiate): a call with arrays per synapse costs more than the update
+        xk = xl[k]
+        if xk < 0 or hs[i, cnt - 1] < xk:
+            continue
+        a_plus, lo, hi, mult_form = rules[r, 3], rules[r, 5], rules[r, 6], rules[r, 7] != 0.0
+        wk = w[k]
+        for j in range(cnt):
+            m = hs[i, j]
+            if m < xk:
+                continue
+            wk += a_plus * ((hi - wk) if mult_form else 1.0) * (x[k] * _decay(rules, r, 0, m - xk, dt_ns))
+            wk = lo if wk < lo else (hi if wk > hi else wk)
+            n_up += 1
+        w[k] = wk
+    pc[4] += n_up
     hn[i] = 0
 
 

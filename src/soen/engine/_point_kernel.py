@@ -324,16 +324,17 @@ def _deliver_ev(slot, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n):
 def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl,
                    sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
     """:func:`_deliver_ev` with plasticity. A plastic run's synapses are ordered by sender, then delay:
-    an entry of the ring is a segment ``[e, seg_end[e])`` of one spike's synapses with one delay (one
-    push per delay of a spike, contiguous memory at arrival). Each arrival first catches up with the
+    an entry of the ring is a segment of one spike's synapses with one delay, start · 2^16 + length
+    (one push per delay of a spike, contiguous memory at arrival). Each arrival first catches up with the
     pending post spikes of its neuron (:func:`soen.engine._plastic.catch_up`), then is added with the
     weight as it is now, then its rule sees it (depression, pre trace)."""
     row = slot * ncol
     n_up = 0
     for q in range(ev_n[slot]):
-        e0 = ev_e[slot, q]
+        v = ev_e[slot, q]  # segment start · 2^16 + length (_send_list_pl)
+        e0 = v >> 16
         k = ev_k[slot, q]
-        for e in range(e0, seg_end[e0]):
+        for e in range(e0, e0 + (v & 0xFFFF)):
             t = out_tgt[e]
             r = rule_of[e]
             if r < 0:
@@ -414,15 +415,18 @@ def _send_list_pl(nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L,
                 for f in range(e, e1):
                     _arrive_rule(f, n, mult, out_tgt[f], base * ncol, flat, n_neu, dt_ns, rule_of, rules, out_w, sx,
                                  sxl, sy, syl, seed, syn_key, eta, pc, hs, hn)
-            else:
+            else:  # one entry per (at most 2^16 − 1) synapses of the segment: start · 2^16 + length
                 slot = base + d - L if base + d >= L else base + d
-                q = ev_n[slot]
-                if q == cap:
-                    cap *= 2
-                    ev_e, ev_k = _grow_events(ev_e, ev_k, cap)
-                ev_e[slot, q] = e
-                ev_k[slot, q] = mult
-                ev_n[slot] = q + 1
+                while e < e1:
+                    m = min(e1 - e, 0xFFFF)
+                    q = ev_n[slot]
+                    if q == cap:
+                        cap *= 2
+                        ev_e, ev_k = _grow_events(ev_e, ev_k, cap)
+                    ev_e[slot, q] = (e << 16) | m
+                    ev_k[slot, q] = mult
+                    ev_n[slot] = q + 1
+                    e += m
             e = e1
     return n_ev, ev_e, ev_k
 

@@ -655,16 +655,19 @@ class PointRun(PlasticRun):
             n_syn, n_rules = st["out_tgt"].size, p["plastic_rules"].shape[0]
             from ._plastic import snap_levels, synapse_state, with_decay_tables
 
+            from ._plastic import neuron_state
+
             self.perm, seg_end = plastic_order(st["out_ptr"], st["out_d"])
             tgt = st["out_tgt"][self.perm]
             in_ptr, in_syn = K.incoming_lists(tgt, n)
-            self.cols = dict(out_tgt=tgt, out_d=st["out_d"][self.perm], in_ptr=in_ptr, in_syn=in_syn)
             rule_of = st["rule_of"][self.perm]
             w0 = snap_levels(np.array(p["out_w"], dtype=np.float64)[self.perm], rule_of, p["plastic_rules"])
-            self.arrays.update(synapse_state(w0), sy=np.zeros((n_rules, n)),
-                               syl=np.full(n, -1, dtype=np.int64), pc=np.zeros(5 + n_rules, dtype=np.int64),
-                               pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64),
-                               hs=np.zeros((n, PENDING_POST_SPIKES), dtype=np.int64), hn=np.zeros(n, dtype=np.int64))
+            rec = synapse_state(w0, tgt, rule_of)  # target and rule in the synapse's record
+            self.cols = dict(out_tgt=rec.pop("tgt"), out_d=st["out_d"][self.perm], in_ptr=in_ptr, in_syn=in_syn)
+            rule_of = rec.pop("rule_of")
+            self.arrays.update(rec, **neuron_state(n, PENDING_POST_SPIKES), sy=np.zeros((n_rules, n)),
+                               pc=np.zeros(5 + n_rules, dtype=np.int64),
+                               pl_ids=np.zeros(n, dtype=np.int64), pl_n=np.zeros(1, dtype=np.int64))
             self.pl = (rule_of, with_decay_tables(p["plastic_rules"], c.dt_ns), st["syn_key"][self.perm],
                        np.ones(n_syn), seg_end)
             # the senders of one phase of a step, sent in one batch
@@ -781,7 +784,7 @@ class PointRun(PlasticRun):
             a = np.asarray(z[k])
             if (a.shape != self.arrays[k].shape and not k.startswith("ev_")) or a.dtype != self.arrays[k].dtype:
                 raise ValueError(f"resume: checkpoint array {k!r} has shape {a.shape}, expected {self.arrays[k].shape}")
-            if k in ("w", "sx", "sxl"):  # fields of one record array (synapse_state): copied into it
+            if k in ("w", "sx", "sxl", "syl"):  # fields of record arrays (synapse_state, neuron_state): copied in
                 self.arrays[k][...] = a
             else:
                 self.arrays[k] = a.copy()
