@@ -5,9 +5,11 @@ object. An engine implements ``prepare(compiled, record_elements, buffer_rows)``
 object with ``advance(n0, n1, input_steps, input_nodes, record_every)``, ``read()``, ``error()``,
 ``counts()``, ``state()`` and ``load_state()`` (see :mod:`soen.engine.driver`).
 
-``MPI(threads=1, partition="round_robin")`` (optional extra ``soen[mpi]``) runs a SOEN network on
-several processes: call ``soen.engines.MPI().simulate(network, duration_ns, ...)`` on every rank
-(``mpiexec -n 4 python3 script.py``); see ``docs/scale-out.md``.
+``MPI(threads=1, partition="round_robin", exchange="allgather")`` (optional extra ``soen[mpi]``) runs a
+SOEN or point-model network on several processes: call ``soen.engines.MPI().simulate(network,
+duration_ns, ...)`` on every rank (``mpiexec -n 4 python3 script.py``); ``exchange="alltoall"`` sends
+each spike only to the ranks with connections from its neuron (same results; fewer bytes with local
+connectivity, ``Result.metadata["mpi"]["bytes_sent"]`` per rank); see ``docs/scale-out.md``.
 
 >>> import soen
 >>> eng = soen.engines.CPU(threads=1)

@@ -410,6 +410,8 @@ def run(c, duration_ns, engine, *, record=None, record_every_ns=None, progress=N
     ic = run_obj.input_counts()
     metadata = dict(engine=desc, n_synapses=c.n_synapses, parallel=bool(getattr(run_obj, "parallel", False)),
                     resumed_from_ns=n_start * dt, interrupted=interrupted)
+    if hasattr(run_obj, "run_metadata"):  # an engine's own figures (the MPI engine: its exchange, per rank)
+        metadata.update(run_obj.run_metadata())
     input_counts = {s.name: ic[s.node0 - c.n_neurons:s.node0 - c.n_neurons + s.n] for s in c.inputs}
     if c.kind == "soen":
         metadata.update(n_dendrites=m["n_dendrites"], n_connections=m["n_connections"],
