@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import numpy as np
 
 import soen.cli
 from soen.cli import main as cli_main
@@ -103,13 +104,30 @@ def test_file_names_with_control_characters_are_escaped(tmp_path, capsys):
     assert "\x1b" not in err and "\\x1b[2J" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="soen.circuits.rate_table's loader lets zipfile.BadZipFile through for a "
-    "garbage .npz (found by tests/fuzz/test_fuzz_cli.py); it should raise a ValueError naming the file",
-)
 def test_tables_check_of_a_garbage_table(tmp_path, capsys):
     bad = tmp_path / "garbage.npz"
     bad.write_bytes(b"PK\x03\x04garbage")
     assert cli_main(["tables", "check", "--table", str(bad)]) == 2
-    assert "unexpected" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unexpected" not in err and str(bad) in err and "not a readable soen rate table" in err
+
+
+def test_loading_a_damaged_or_foreign_table_names_the_file(tmp_path):
+    from soen.circuits.rate_table import RateTable
+
+    cases = {"garbage.npz": b"PK\x03\x04garbage", "empty.npz": b"", "text.npz": b"not an archive at all\n"}
+    for name, data in cases.items():
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        with pytest.raises(ValueError, match=r"not a readable soen rate table") as exc:
+            RateTable.load(bad)
+        assert str(bad) in str(exc.value)
+    single = tmp_path / "single.npz"  # one .npy array under an .npz name
+    with open(single, "wb") as fh:
+        np.save(fh, np.zeros(3))
+    with pytest.raises(ValueError, match=r"single.npz: not a soen rate table \(a single .npy array"):
+        RateTable.load(single)
+    other = tmp_path / "other.npz"  # a valid archive, but not a rate table
+    np.savez(other, x=np.zeros(3))
+    with pytest.raises(ValueError, match=r"not a soen rate table, missing arrays"):
+        RateTable.load(other)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -406,11 +408,24 @@ class RateTable:
         required = (
             "format_version", "i_grid", "phi_grid", "g", "ic_phi", "params_json", "model", "meta_json"
         )
-        with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in required if k not in data.files]
-            if missing:
-                raise ValueError(f"{path}: not a soen rate table, missing arrays {missing}")
-            arrays = {k: data[k] for k in required}
+        try:
+            with open(path, "rb") as fh:  # (opened here: np.load leaves a bad file open)
+                data = np.load(fh, allow_pickle=False)
+                if not isinstance(data, np.lib.npyio.NpzFile):
+                    raise ValueError(f"{path}: not a soen rate table (a single .npy array, not a .npz archive)")
+                with data:
+                    missing = [k for k in required if k not in data.files]
+                    if missing:
+                        raise ValueError(f"{path}: not a soen rate table, missing arrays {missing}")
+                    arrays = {k: data[k] for k in required}
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged or non-.npz file
+            raise ValueError(f"{path}: not a readable soen rate table (a NumPy .npz archive written by "
+                             f"RateTable.save): {type(exc).__name__}: {exc}") from None
+        except ValueError as exc:
+            if str(exc).startswith(f"{path}:"):
+                raise
+            raise ValueError(f"{path}: not a readable soen rate table (a NumPy .npz archive written by "
+                             f"RateTable.save): {exc}") from None
         version = arrays["format_version"]
         if version.shape != () or version.dtype.kind not in "iu" or int(version) != FORMAT_VERSION:
             raise ValueError(f"{path}: format_version must be {FORMAT_VERSION}, got {version!r}")
