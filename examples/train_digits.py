@@ -11,22 +11,27 @@ Models (``--model``):
 * ``lif`` — 64 input channels → 100 LIF → 10 LIF (all-to-all, weights and hidden biases trained),
   rate code (regular trains, up to 0.5 spikes per step, 32 steps of 1 ns), loss: cross entropy of the
   output spike counts;
-* ``soen`` — 64 input channels → 10 SOEN tree neurons (``tree_neuron((4, 8))``: soma ← 4 ← 8 outer
-  dendrites, spiking somas; every pixel on every outer dendrite through its own SPD synapse, 5,120
-  synapses), rate code (regular trains, up to one photon per 2 ns = the SPD dead time), 100 steps of
+* ``soen`` — 64 input channels → 30 SOEN tree neurons, 3 per class (population code: neuron j votes for
+  class j mod 10, the class score is the sum of its neurons' spike counts; ``tree_neuron((4, 8))``: soma
+  ← 4 ← 8 outer dendrites, spiking somas; every pixel on every outer dendrite through its own SPD
+  synapse, 15,360 synapses), rate code (regular trains, up to one photon per 2 ns = the SPD dead time), 100 steps of
   0.2 ns (20 ns per image); synapse weights, flux offsets and couplings trained within their physical
   bounds (|w| ≤ 1, offsets within ±½ Φ0, fan-in ≤ ½ Φ0 per dendrite) and soma thresholds, in float32 with the smooth rate
-  derivative (``Model(rate_grad="smooth")``); loss: cross entropy of 0.5 × the soma spike counts.
+  derivative (``Model(rate_grad="smooth")``); loss: cross entropy of 0.5 × the class scores (summed
+  soma spike counts); Adam 5e-4, gradient norm clipped to 1, batch 64, 240 s of training.
   The reported JAX accuracy is computed in float64, as the CPU engine computes.
 
-The class is the output neuron with the most spikes (ties: the earliest first spike, then the lowest
+The class is the one with the most output spikes (ties: the earliest first spike, then the lowest
 index), the same rule on both engines. After training, the test images are run one by one on the CPU
 engine (``soen.simulate`` of ``model.to_compiled(params)`` with each image as a ``SpikeSource``) and the
 two accuracies are compared. A figure of the accuracy per epoch is written to ``--figure``.
 
 Run: ``python3 examples/train_digits.py --model lif`` (about 2 minutes on 2 cores) or
 ``python3 examples/train_digits.py --model soen --figure examples/train_digits_soen.png`` (training stops
-after the epoch that passes ``--time-limit-s``, default 540 s).
+after the epoch that passes ``--time-limit-s``, default 540 s for lif, 240 s for soen). Measured (SOEN,
+6 Dec 2026, pinned to one core with ``taskset -c 1``, XLA/Numba/OpenMP single-threaded): 50 epochs in
+241 s, best validation 94.4 %, test 95.0 % on the JAX engine (float64; float32 also 95.0 %) and 95.0 %
+on the CPU engine, the same prediction on all 360 test images.
 """
 
 from __future__ import annotations
@@ -76,11 +81,11 @@ def lif_network(times=None):
 #: SOEN digits network (see soen_network): time step and presentation, loops, synapses, somas, the tree
 SOEN_CFG = dict(dt_ns=0.2, n_steps=100, layers=(4, 8), tau_ns=10.0, phi_offset=0.2, coupling=0.25,
                 tau_fall_ns=10.0, dead_ns=2.0, max_per_step=0.1, threshold=0.3, refractory_ns=1.0,
-                refractory_tau_ns=3.0, refractory_coupling=-0.15, w_sigma=0.05)
+                refractory_tau_ns=3.0, refractory_coupling=-0.15, w_sigma=0.05, per_class=3)
 
 
 def soen_network(times=None):
-    """64 → 10 SOEN tree neurons: ``tree_neuron(layers)`` (soma ← 4 dendrites ← 8 outer dendrites), every
+    """64 → 10 × ``per_class`` SOEN tree neurons (neuron j votes for class j mod 10): ``tree_neuron(layers)`` (soma ← 4 dendrites ← 8 outer dendrites), every
     pixel on every outer dendrite through its own SPD synapse (64 × 8 synapses per neuron), loops τ = 10 ns
     with flux offset 0.2 Φ0 (just above the SQUID's onset at the default bias 1.8024 I_c), couplings 0.25,
     spiking somas (threshold 0.3 I_c, 1 ns refractory, refractory loop τ = 3 ns coupled back with J = −0.15:
@@ -95,7 +100,7 @@ def soen_network(times=None):
     syn = soen.Synapse(tau_fall_ns=cfg["tau_fall_ns"], dead_time_ns=cfg["dead_ns"])
     layers = cfg["layers"]
     neuron = soen.tree_neuron(layers, coupling=cfg["coupling"], dendrite=dend, soma=soma, synapse=syn)
-    net.add_population("out", 10, neuron)
+    net.add_population("out", 10 * cfg["per_class"], neuron)
     net.add_source(soen.SpikeSource("pix", times if times is not None else tuple([] for _ in range(64))))
     for leaf in range(layers[-1]):
         net.connect("pix", "out", soen.AllToAll(), weight=soen.Normal(0.0, cfg["w_sigma"]), delay_ns=0.0,
@@ -105,6 +110,9 @@ def soen_network(times=None):
 
 SOEN_TRAIN = ("sy_w", "d_offset", "cp_J", "nr_thresh")
 SOEN_LR = 5e-4
+SOEN_SCHEDULE = None  # None: constant; (warmup_epochs, decay_epochs, end_fraction): warmup + cosine decay
+SOEN_AUGMENT = 0  # 0: none; 1: add the training images shifted by one pixel (4 directions)
+SOEN_BATCH = 64
 SOEN_LOSS = (0.5, 0.0)  # scales of the count and the first-spike cross entropy
 
 
@@ -135,7 +143,28 @@ def jax_predict(model, params, xs, out_ids, batch_size: int = 128):
         parts = [jax.device_get(f(params, jnp.asarray(xs[i:i + batch_size]))) for i in range(0, len(xs), batch_size)]
     counts = np.concatenate([q[0] for q in parts])
     first = np.concatenate([q[1] for q in parts])
-    return losses.predict(counts, first)
+    return losses.predict(*class_scores(counts, first))
+
+
+def class_scores(counts, first):
+    """Per-class spike counts and first-spike steps of output neurons (samples, 10·k): neuron j votes for
+    class j mod 10 (k neurons per class; counts summed, the earliest first spike)."""
+    counts, first = np.asarray(counts), np.asarray(first)
+    k = counts.shape[1] // 10
+    return (counts.reshape(-1, k, 10).sum(axis=1), first.reshape(-1, k, 10).min(axis=1))
+
+
+def shifted(x, y):
+    """``x`` (samples, 64) with its copies shifted by one pixel up, down, left and right (zeros shifted in)."""
+    im = x.reshape(-1, 8, 8)
+    out = [im]
+    for ax, d in ((1, 1), (1, -1), (2, 1), (2, -1)):
+        r = np.roll(im, d, axis=ax)
+        sl = [slice(None)] * 3
+        sl[ax] = 0 if d == 1 else -1
+        r[tuple(sl)] = 0.0
+        out.append(r)
+    return np.concatenate(out).reshape(-1, 64), np.tile(y, len(out))
 
 
 def cpu_predict(kind, model, params, xs, out_pop):
@@ -156,7 +185,7 @@ def cpu_predict(kind, model, params, xs, out_pop):
             if o <= i < o + n:
                 counts[i - o] += 1
                 first[i - o] = min(first[i - o], round(t / cfg["dt_ns"]) - 1)
-        preds.append(losses.predict(counts[None], first[None])[0])
+        preds.append(losses.predict(*class_scores(counts[None], first[None]))[0])
     return np.array(preds)
 
 
@@ -164,14 +193,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", choices=("lif", "soen"), default="lif")
     ap.add_argument("--epochs", type=int, default=None, help="default: 30 (lif), 300 (soen; the time limit ends it)")
-    ap.add_argument("--time-limit-s", type=float, default=540.0, help="stop training after the epoch past this (s)")
+    ap.add_argument("--time-limit-s", type=float, default=None,
+                    help="stop training after the epoch past this (s); default 540 (lif), 240 (soen)")
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--figure", default=None, help="accuracy curve (PNG); default train_digits_<model>.png")
     ap.add_argument("--json", default=None, help="write the numbers to this JSON file")
     a = ap.parse_args(argv)
+    if a.time_limit_s is None:
+        a.time_limit_s = 540.0 if a.model == "lif" else 240.0
 
     x_fit, y_fit, x_val, y_val, x_te, y_te = data()
+    n_orig = len(x_fit)  # the original training images come first in X_fit
+    if a.model == "soen" and SOEN_AUGMENT:
+        x_fit, y_fit = shifted(x_fit, y_fit)
     X_fit, X_val, X_te = (encode(a.model, x) for x in (x_fit, x_val, x_te))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", soen.FanInWarning)
@@ -194,14 +229,20 @@ def main(argv=None):
                          rate_grad="smooth")
         lr = a.lr or SOEN_LR
 
+        import jax
+        import jax.numpy as jnp
+
         def loss(out, y):
-            l = losses.count_cross_entropy(out, y, neurons=out_ids, scale=SOEN_LOSS[0])
+            cnt = losses.spike_counts(out, out_ids)
+            cnt = cnt.reshape(cnt.shape[0], -1, 10).sum(axis=1)  # k neurons per class: summed counts
+            lp = jax.nn.log_softmax(SOEN_LOSS[0] * cnt, axis=-1)
+            l = -jnp.mean(jnp.take_along_axis(lp, jnp.asarray(y)[:, None].astype(jnp.int32), axis=-1))
             if SOEN_LOSS[1]:
                 l = l + losses.first_spike_cross_entropy(out, y, neurons=out_ids, scale=SOEN_LOSS[1])
             return l
     print(model)
     curve = dict(epoch=[], val=[], train_sub=[])
-    sub = np.random.default_rng(0).choice(len(X_fit), 256, replace=False)
+    sub = np.random.default_rng(0).choice(n_orig, 256, replace=False)
 
     def metric(p):
         acc = float(np.mean(jax_predict(model, p, X_val, out_ids) == y_val))
@@ -215,10 +256,16 @@ def main(argv=None):
 
     # SOEN: the loop currents' Euler map at dt = 0.2 ns is not contracting where loops saturate, and the
     # gradients grow large there (docs/training.md): clip their global norm
+    batch = 64 if a.model == "lif" else SOEN_BATCH
+    if a.model == "soen" and SOEN_SCHEDULE:
+        per_epoch = len(X_fit) // batch
+        warm, decay, end = SOEN_SCHEDULE
+        lr = optax.warmup_cosine_decay_schedule(0.0, lr, max(1, int(warm * per_epoch)), int(decay * per_epoch),
+                                                end * lr)
     opt = optax.adam(lr) if a.model == "lif" else optax.chain(optax.clip_by_global_norm(1.0), optax.adam(lr))
     # the first (compiling) training step is part of the training time
     epochs = a.epochs or (30 if a.model == "lif" else 300)
-    res = st.fit(model, loss, X_fit, y_fit, epochs=epochs, batch_size=64, optimizer=opt, seed=a.seed,
+    res = st.fit(model, loss, X_fit, y_fit, epochs=epochs, batch_size=batch, optimizer=opt, seed=a.seed,
                  metric=metric, time_limit_s=a.time_limit_s)
     t_train = time.perf_counter() - t0
     params = res.best
