@@ -606,6 +606,41 @@ def point_epoch(neuron_delays, input_delays):
     return (d_defer, "defer") if d_defer > d_kernel else (d_kernel, "kernel")
 
 
+def _header_error(heads):
+    """The failure of the exchange headers (rows: ranks; columns 1–3 flag, step, element): the one at
+    the earliest step, as (element, step), or None."""
+    bad = np.flatnonzero(heads[:, 1])
+    if not bad.size:
+        return None
+    k = bad[np.argmin(heads[bad, 2])]
+    return int(heads[k, 3]), int(heads[k, 2])
+
+
+def _packing(heads, n_glob):
+    """(first stamp of the epoch, int64 words per spike) from the headers' stamp ranges: one word
+    ((stamp − first) << 40 | id) unless the epoch spans 2**23 steps or more or the network has 2**40
+    neurons, then two (stamp, id)."""
+    base = int(heads[:, 4].min())
+    return base, 1 if int(heads[:, 5].max()) - base < 2**23 and n_glob < _ID_MASK else 2
+
+
+def _pack(steps, ids, base, per):
+    if per == 1:
+        return ((steps - base) << 40) | ids
+    send = np.empty(2 * steps.size, dtype=np.int64)
+    send[0::2] = steps
+    send[1::2] = ids
+    return send
+
+
+def _unpack(recv, base, per):
+    return ((recv >> 40) + base, recv & _ID_MASK) if per == 1 else (recv[0::2], recv[1::2])
+
+
+def _displs(counts):
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
 def _allgather_spikes(comm, size, rank, pend_step, pend_id, failed, emit, n_glob):
     """One exchange: Allgather a header (count, failure flag/step/element, stamp range), then with
     ``emit`` Allgatherv the spikes, one int64 each ((stamp − the epoch's first stamp) << 40 | id).
@@ -621,39 +656,19 @@ def _allgather_spikes(comm, size, rank, pend_step, pend_id, failed, emit, n_glob
                     dtype=np.int64)
     heads = np.empty((size, 6), dtype=np.int64)
     comm.Allgather([head, _M.INT64_T], [heads, _M.INT64_T])
-    error = None
-    bad = np.flatnonzero(heads[:, 1])
-    if bad.size:
-        k = bad[np.argmin(heads[bad, 2])]
-        error = (int(heads[k, 3]), int(heads[k, 2]))
+    error = _header_error(heads)
     e = np.empty(0, dtype=np.int64)
     n_spk = int(heads[:, 0].sum()) if emit else 0
     if not n_spk:
         return e, e, error, 0, 0, 0
-    # one int64 per spike; two when an epoch spans 2**23 steps or more or the network has 2**40 neurons
-    base = int(heads[:, 4].min())
-    packed = int(heads[:, 5].max()) - base < 2**23 and n_glob < _ID_MASK
-    per = 1 if packed else 2
+    base, per = _packing(heads, n_glob)
     counts = per * heads[:, 0]
-    if packed:
-        send = ((pend_step - base) << 40) | pend_id
-    else:
-        send = np.empty(2 * pend_step.size, dtype=np.int64)
-        send[0::2] = pend_step
-        send[1::2] = pend_id
+    send = _pack(pend_step, pend_id, base, per)
     recv = np.empty(int(counts.sum()), dtype=np.int64)
-    displs = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    comm.Allgatherv([send, _M.INT64_T], [recv, (counts, displs), _M.INT64_T])
-    if packed:
-        steps, ids = (recv >> 40) + base, recv & _ID_MASK
-    else:
-        steps, ids = recv[0::2], recv[1::2]
+    comm.Allgatherv([send, _M.INT64_T], [recv, (counts, _displs(counts)), _M.INT64_T])
+    steps, ids = _unpack(recv, base, per)
     n_out = int(heads[rank, 0]) * (size - 1)  # every other rank receives every spike of this rank
     return steps, ids, error, n_spk, 8 * per * n_out, n_out
-
-
-def _displs(counts):
-    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
 
 def directed_table(comm, size, rank, needed, owner_of_needed, owned):
@@ -707,31 +722,16 @@ def _alltoall_spikes(comm, size, rank, pend_step, pend_id, failed, emit, n_glob,
                    int(pend_step.min()) if has else _NO_STEP, int(pend_step.max()) if has else -1]
     heads = np.empty((size, 6), dtype=np.int64)  # row q: what rank q sent to this rank
     comm.Alltoall([head, _M.INT64_T], [heads, _M.INT64_T])
-    error = None
-    bad = np.flatnonzero(heads[:, 1])
-    if bad.size:
-        k = bad[np.argmin(heads[bad, 2])]
-        error = (int(heads[k, 3]), int(heads[k, 2]))
+    error = _header_error(heads)
     e = np.empty(0, dtype=np.int64)
     if not emit or int(heads[:, 5].max()) < 0:  # no rank has a spike: no rank calls Alltoallv
         return e, e, error, 0, 0, 0
-    base = int(heads[:, 4].min())  # every rank sees every rank's stamp range: the same base everywhere
-    packed = int(heads[:, 5].max()) - base < 2**23 and n_glob < _ID_MASK
-    per = 1 if packed else 2
-    st, gi = pend_step[kk], pend_id[kk]
-    if packed:
-        send = ((st - base) << 40) | gi
-    else:
-        send = np.empty(2 * st.size, dtype=np.int64)
-        send[0::2] = st
-        send[1::2] = gi
+    base, per = _packing(heads, n_glob)  # every rank sees every rank's stamp range: the same base everywhere
+    send = _pack(pend_step[kk], pend_id[kk], base, per)
     sc, rc = per * scount, per * heads[:, 0]
     recv = np.empty(int(rc.sum()), dtype=np.int64)
     comm.Alltoallv([send, (sc, _displs(sc)), _M.INT64_T], [recv, (rc, _displs(rc)), _M.INT64_T])
-    if packed:
-        steps, ids = (recv >> 40) + base, recv & _ID_MASK
-    else:
-        steps, ids = recv[0::2], recv[1::2]
+    steps, ids = _unpack(recv, base, per)
     n_out = int(scount.sum() - scount[rank])
     return steps, ids, error, int(heads[:, 0].sum()), 8 * per * n_out, n_out
 
