@@ -83,22 +83,48 @@ def test_jax_soen_engine_gives_the_cpu_spikes_and_traces(build):
     np.testing.assert_allclose(b.fluxons, a.fluxons, rtol=1e-3, atol=1e-6)
 
 
-def test_hoisted_training_pass_gives_the_cpu_spikes():
+def point_layers():
+    """Sources onto the somas of a population of point neurons (evenly spaced dendrites: the input flux
+    product runs over those columns only), then a second layer."""
+    net = soen.Network()
+    neuron = soen.point_neuron(soma=soen.Soma(tau_ns=20.0), synapse=_syn())
+    net.add_population("h", 12, neuron)
+    net.add_population("o", 3, neuron)
+    net.add_source(soen.RegularSource("clk", 8, period_ns=17.0, start_ns=1.0))
+    net.add_source(soen.SpikeSource("kick", ([1.0, 2.0, 2.04, 80.0], [3.3, 300.0])))
+    net.connect("clk", "h", soen.FixedInDegree(4), weight=soen.Uniform(0.3, 0.9))
+    net.connect("kick", "h", soen.AllToAll(), weight=0.4)
+    net.connect("h", "o", soen.FixedInDegree(5), weight=soen.Uniform(0.3, 0.9), delay_ns=0.0)
+    return net
+
+
+@pytest.mark.parametrize("build, dt_ns, lag_steps, strided", [(tree_feed_forward, 0.1, 1, False),
+                                                               (tree_feed_forward, 0.02, 3, False),
+                                                               (point_layers, 0.1, 1, True),
+                                                               (point_layers, 0.02, 3, True)],
+                         ids=["tree-dt0.1", "tree-dt0.02", "point-dt0.1", "point-dt0.02"])
+def test_hoisted_training_pass_gives_the_cpu_spikes(build, dt_ns, lag_steps, strided):
     """soen.train.Model.forward (a run from rest: the input synapses' flux as unit traces times the weights,
-    one matrix product outside the time loop) against the CPU engine on the feed-forward tree network."""
+    one matrix product outside the time loop) against the CPU engine: with a hotspot lag of one step
+    (applied within the step) and of several (a ring of pending flux), with the input dendrites spread
+    over the tree or evenly spaced (the product over those columns only, padded into place)."""
     import soen.train as st
+    from soen.engine import _jax_core as core
     from soen.engine._jax_lower import dense_inputs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", soen.FanInWarning)
-        c = soen.compile(tree_feed_forward(), dt_ns=0.1, seed=3, table=TABLE)
-    n_steps = 4000
-    a = soen.simulate(c, n_steps * 0.1)
+        c = soen.compile(build(), dt_ns=dt_ns, seed=3, table=TABLE)
+    n_steps = int(round(400.0 / dt_ns))
+    a = soen.simulate(c, n_steps * dt_ns)
     m = st.Model(c, trainable=("sy_w",))
+    syn, _, _ = core.input_groups(m.low)
+    assert np.unique(m.low.sy_hs).tolist() == [lag_steps]
+    assert (core._strided_place(m.low.ch_dend[m.low.sy_ch[syn]], m.low.nd) is not None) == strided
     with m.context():
         out = m.forward(m.init_params(), dense_inputs(c, n_steps))
         step, ids = np.nonzero(np.asarray(out["spikes"]) > 0)
     assert a.spike_ids.size > 20
     o = np.lexsort((ids, step))
-    np.testing.assert_array_equal(np.rint(a.spike_times_ns / 0.1).astype(np.int64), step[o] + 1)
+    np.testing.assert_array_equal(np.rint(a.spike_times_ns / dt_ns).astype(np.int64), step[o] + 1)
     np.testing.assert_array_equal(a.spike_ids, ids[o])

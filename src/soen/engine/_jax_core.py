@@ -475,10 +475,15 @@ class _UnitSPD:
         self.dr, self.df = f(low.ch_dr[low.sy_ch[rep]]), f(low.ch_df[low.sy_ch[rep]])
         self.has_hs = self.hs > 0
         self.K = int(low.sy_hs[rep].max(initial=0)) + 1
+        # one hotspot lag h for every synapse that has one (the usual case): the pending flux is a ring of
+        # h − 1 slots read by dynamic slices (h = 1: applied within the step, no ring), not K one-hot masks
+        lags = np.unique(low.sy_hs[rep][low.sy_hs[rep] > 0])
+        self.lag = int(lags[0]) if lags.size == 1 else None
 
     def state0(self):
         z = jnp.zeros(self.G, self.dtype)
-        return (z, z, z, jnp.zeros((self.K, self.G, 3), self.dtype), jnp.full(self.G, -1, jnp.int32), z)
+        K = (max(self.lag - 1, 1) if self.lag is not None else self.K)
+        return (z, z, z, jnp.zeros((K, self.G, 3), self.dtype), jnp.full(self.G, -1, jnp.int32), z)
 
     def step(self, st, n, ev):
         """Photons ``ev`` (counts, groups) at step ``n``: (new state, u = C + R + F at the point where the
@@ -498,7 +503,22 @@ class _UnitSPD:
         F = F - a * phi_m + now * phi_p
         u = C + R + F
         K = self.K
-        if K > 1:
+        if K > 1 and self.lag is not None:
+            # the flux of the detections of step n whose hotspot lags h steps: applied at step n + h − 1,
+            # after its arrivals (as the K-slot ring below, which writes slot n + h and reads slot n + 1)
+            later = jnp.where(self.has_hs, a, 0.0)
+            vals = (-later * A, -later * (phi_m - A) * self.e1, later * phi_p * self.e2)
+            if self.lag == 1:
+                p0, p1, p2 = vals
+            else:
+                L = self.lag - 1
+                p_n = jax.lax.dynamic_index_in_dim(pend, n % L, axis=0, keepdims=False)
+                p0, p1, p2 = p_n[:, 0], p_n[:, 1], p_n[:, 2]
+                pend = jax.lax.dynamic_update_index_in_dim(pend, jnp.stack(vals, axis=1), n % L, axis=0)
+            C = C + p0
+            R = R * self.dr + p1
+            F = F * self.df + p2
+        elif K > 1:
             later = jnp.where(self.has_hs, a, 0.0)
             oh = (jnp.arange(K, dtype=jnp.int32)[:, None] == ((n + self.hs) % K)[None, :]).astype(self.dtype)
             pend = pend + oh[:, :, None] * jnp.stack([-later * A, -later * (phi_m - A) * self.e1,
@@ -535,6 +555,20 @@ def input_traces(low, inputs, dtype=jnp.float64):
     spd = _UnitSPD(low, rep, dtype)
     _, U = jax.lax.scan(lambda st, xs: spd.step(st, *xs), spd.state0(), (jnp.arange(T, dtype=jnp.int32), EV))
     return U
+
+
+def _strided_place(dend, nd):
+    """``(first, stride, count)`` when the dendrites ``dend`` fed by a set of synapses form an evenly
+    spaced run first + stride·k (k < count) that leaves out at least half of the ``nd`` dendrites, else
+    None: the flux product then runs over those columns only and is padded into place (``lax.pad``,
+    whose transpose is a strided slice)."""
+    cols = np.unique(np.asarray(dend, np.int64))
+    if cols.size == 0 or 2 * cols.size > nd:
+        return None
+    stride = int(cols[1] - cols[0]) if cols.size > 1 else 1
+    if stride < 1 or not np.array_equal(cols, cols[0] + stride * np.arange(cols.size)):
+        return None
+    return int(cols[0]), stride, int(cols.size)
 
 
 def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detach_reset, record, readout,
@@ -580,19 +614,27 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
     G = rep.size
     if G:
         U = jax.lax.stop_gradient(input_traces(low, x, dtype))
-        Wg = jnp.zeros((G, nd), dtype).at[grp, low.ch_dend[low.sy_ch[syn]]].add(w[syn])
-        phi_in = U @ Wg  # (T, nd)
+        dend = low.ch_dend[low.sy_ch[syn]]
+        place = _strided_place(dend, nd)
+        if place is None:
+            Wg = jnp.zeros((G, nd), dtype).at[grp, dend].add(w[syn])
+            phi_in = U @ Wg  # (T, nd)
+        else:  # the input synapses feed an evenly spaced set of dendrites (the somas of a population, say)
+            c0, stride, ncol = place
+            Wg = jnp.zeros((G, ncol), dtype).at[grp, (dend - c0) // stride].add(w[syn])
+            hi = nd - (c0 + (ncol - 1) * stride + 1)
+            phi_in = jax.lax.pad(U @ Wg, jnp.zeros((), dtype), ((0, 0, 0), (c0, hi, stride - 1)))
     else:
         phi_in = jnp.zeros((T, nd), dtype)
     # 2. synapses fed by neurons (their senders' spikes come from the loop), in groups of one unit trace
     isyn = np.nonzero(low.sy_pre < nn)[0]
     i_grp, i_rep = synapse_groups(low, isyn)
     spd = _UnitSPD(low, i_rep, dtype)
-    Wn = jnp.zeros((i_rep.size, nd), dtype).at[i_grp, low.ch_dend[low.sy_ch[isyn]]].add(w[isyn])
     g_pre, g_d = low.sy_pre[i_rep], low.sy_d[i_rep]
     Li = int(g_d.max(initial=0)) + 1
     # the senders' spikes of each group: a 0/1 matrix product when every delay is 0, else a gather
     P_pre = jax.nn.one_hot(g_pre, nn, dtype=dtype).T if Li == 1 else None  # (nn, groups)
+    Wn = jnp.zeros((i_rep.size, nd), dtype).at[i_grp, low.ch_dend[low.sy_ch[isyn]]].add(w[isyn])
     g_pre, g_d = i32(g_pre), i32(g_d)
     seg = jax.ops.segment_sum
     # couplings: gather the sources, sum per target
@@ -607,7 +649,7 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
     def step(carry, xs):
         n, ph_in = xs
         s = carry["s"]
-        if P_pre is not None:
+        if Li == 1:
             hist = carry["hist"]
             ev = carry["emit"] @ P_pre
         else:
@@ -643,7 +685,7 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
         new = dict(s=s_new, syn=syn_st, hist=hist, emit=spk, ref_until=ru, fluxons=carry["fluxons"] + g)
         return new, out
 
-    st0 = dict(s=jnp.zeros(nd, dtype), syn=spd.state0(), hist=jnp.zeros((Li if P_pre is None else 1, nn), dtype),
+    st0 = dict(s=jnp.zeros(nd, dtype), syn=spd.state0(), hist=jnp.zeros((Li if Li > 1 else 1, nn), dtype),
                emit=jnp.zeros(nn, dtype), ref_until=jnp.full(nn, -1, jnp.int32), fluxons=jnp.zeros(nd, dtype))
     final, outs = jax.lax.scan(step, st0, (jnp.arange(T, dtype=jnp.int32), phi_in))
     return outs, final
