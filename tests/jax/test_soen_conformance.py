@@ -83,7 +83,7 @@ def test_jax_soen_engine_gives_the_cpu_spikes_and_traces(build):
     np.testing.assert_allclose(b.fluxons, a.fluxons, rtol=1e-3, atol=1e-6)
 
 
-def point_layers():
+def point_layers(input_delay_ns=None):
     """Sources onto the somas of a population of point neurons (evenly spaced dendrites: the input flux
     product runs over those columns only), then a second layer."""
     net = soen.Network()
@@ -92,8 +92,9 @@ def point_layers():
     net.add_population("o", 3, neuron)
     net.add_source(soen.RegularSource("clk", 8, period_ns=17.0, start_ns=1.0))
     net.add_source(soen.SpikeSource("kick", ([1.0, 2.0, 2.04, 80.0], [3.3, 300.0])))
-    net.connect("clk", "h", soen.FixedInDegree(4), weight=soen.Uniform(0.3, 0.9))
-    net.connect("kick", "h", soen.AllToAll(), weight=0.4)
+    d = {} if input_delay_ns is None else {"delay_ns": input_delay_ns}
+    net.connect("clk", "h", soen.FixedInDegree(4), weight=soen.Uniform(0.3, 0.9), **d)
+    net.connect("kick", "h", soen.AllToAll(), weight=0.4, **d)
     net.connect("h", "o", soen.FixedInDegree(5), weight=soen.Uniform(0.3, 0.9), delay_ns=0.0)
     return net
 
@@ -128,3 +129,36 @@ def test_hoisted_training_pass_gives_the_cpu_spikes(build, dt_ns, lag_steps, str
     o = np.lexsort((ids, step))
     np.testing.assert_array_equal(np.rint(a.spike_times_ns / dt_ns).astype(np.int64), step[o] + 1)
     np.testing.assert_array_equal(a.spike_ids, ids[o])
+
+
+@pytest.mark.parametrize("dt_ns, input_delay_ns", [(0.1, None), (0.02, None), (0.1, 0.0)],
+                         ids=["lag1", "lag3", "lag1-no-delay"])
+def test_batched_input_traces_equal_the_per_sample_pass(dt_ns, input_delay_ns):
+    """A batch through soen.train.Model.forward (the input traces of the whole batch in one time-major
+    scan) against each sample alone (its own scan): the same spikes, soma currents and weight gradient."""
+    import jax
+    import jax.numpy as jnp
+
+    import soen.train as st
+    from soen.engine import _jax_core as core
+    from soen.train import encoders
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", soen.FanInWarning)
+        c = soen.compile(point_layers(input_delay_ns), dt_ns=dt_ns, seed=3, table=TABLE)
+    m = st.Model(c, trainable=("sy_w",))
+    assert core.batched_traces(m.low)
+    assert (int(m.low.sy_d[core.input_groups(m.low)[0]].max()) == 0) == (input_delay_ns == 0.0)
+    x = encoders.rate(np.random.default_rng(2).random((3, m.n_inputs)), 600, max_per_step=0.05)
+    loss = lambda p, xx: (m.forward(p, xx)["s_soma"] ** 2).sum()
+    with m.context():
+        p = {k: jnp.asarray(v) for k, v in m.init_params().items()}
+        batch = m.forward(p, x)
+        g_batch = jax.grad(loss)(p, x)["sy_w"]
+        alone = [m.forward(p, x[b]) for b in range(3)]
+        g_alone = sum(jax.grad(loss)(p, x[b])["sy_w"] for b in range(3))
+    assert float(np.asarray(batch["spikes"]).sum()) > 10
+    for b in range(3):
+        np.testing.assert_array_equal(np.asarray(batch["spikes"][b]), np.asarray(alone[b]["spikes"]))
+        np.testing.assert_allclose(np.asarray(batch["s_soma"][b]), np.asarray(alone[b]["s_soma"]), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(g_batch), np.asarray(g_alone), rtol=1e-9, atol=1e-12)

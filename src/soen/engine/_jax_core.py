@@ -237,7 +237,7 @@ def soen_state0(low, dtype):
 
 def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigmoid", slope=20.0,
                  detach_reset=True, state=None, n0=0, active=None, record=None, readout=None,
-                 dense_limit=4_000_000, fast=None, rate_grad="full"):
+                 dense_limit=4_000_000, fast=None, rate_grad="full", traces=None):
     """Run a SOEN network over the steps of ``inputs`` (T, input channels: spike counts per step).
 
     ``params``: ``sy_w`` (synapse weights), ``cp_J`` (couplings), ``d_offset`` (flux offsets, Φ0),
@@ -248,7 +248,9 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
 
     ``fast`` (default: for a run from rest, no ``state``/``active``/``n0``): the hoisted form
     :func:`_soen_forward_hoisted` (input synapses outside the time loop; same spikes, values equal to
-    rounding); ``rate_grad`` (``"full"`` or ``"smooth"``, hoisted form only): the derivative of the rate."""
+    rounding); ``rate_grad`` (``"full"`` or ``"smooth"``, hoisted form only): the derivative of the rate;
+    ``traces`` (hoisted form only): the input traces of :func:`input_traces` for ``inputs``, if computed
+    already (for a batch, time-major, as :meth:`soen.train.Model.forward` does)."""
     f = lambda a: jnp.asarray(a, dtype)
     i32 = lambda a: jnp.asarray(a, jnp.int32)
     tab = (f(low.table[0]), low.table[1], low.table[2], low.table[3], low.table[4])
@@ -281,7 +283,7 @@ def soen_forward(low, params, inputs, *, dtype=jnp.float64, surrogate="fast_sigm
     if fast:
         return _soen_forward_hoisted(low, params, inputs, dtype=dtype, surrogate=surrogate, slope=slope,
                                      detach_reset=detach_reset, record=record, readout=readout,
-                                     rate_grad=rate_grad)
+                                     rate_grad=rate_grad, traces=traces)
     if rate_grad != "full":
         raise ValueError("rate_grad other than 'full' needs the hoisted pass (fast=True)")
     seg = jax.ops.segment_sum
@@ -480,10 +482,16 @@ class _UnitSPD:
         lags = np.unique(low.sy_hs[rep][low.sy_hs[rep] > 0])
         self.lag = int(lags[0]) if lags.size == 1 else None
 
-    def state0(self):
-        z = jnp.zeros(self.G, self.dtype)
+    @property
+    def batchable(self) -> bool:
+        """Whether :meth:`step` takes a batch axis in front of the groups (not with mixed hotspot lags)."""
+        return self.K == 1 or self.lag is not None
+
+    def state0(self, batch=None):
+        shape = (self.G,) if batch is None else (batch, self.G)
+        z = jnp.zeros(shape, self.dtype)
         K = (max(self.lag - 1, 1) if self.lag is not None else self.K)
-        return (z, z, z, jnp.zeros((K, self.G, 3), self.dtype), jnp.full(self.G, -1, jnp.int32), z)
+        return (z, z, z, jnp.zeros((K,) + shape + (3,), self.dtype), jnp.full(shape, -1, jnp.int32), z)
 
     def step(self, st, n, ev):
         """Photons ``ev`` (counts, groups) at step ``n``: (new state, u = C + R + F at the point where the
@@ -513,8 +521,8 @@ class _UnitSPD:
             else:
                 L = self.lag - 1
                 p_n = jax.lax.dynamic_index_in_dim(pend, n % L, axis=0, keepdims=False)
-                p0, p1, p2 = p_n[:, 0], p_n[:, 1], p_n[:, 2]
-                pend = jax.lax.dynamic_update_index_in_dim(pend, jnp.stack(vals, axis=1), n % L, axis=0)
+                p0, p1, p2 = p_n[..., 0], p_n[..., 1], p_n[..., 2]
+                pend = jax.lax.dynamic_update_index_in_dim(pend, jnp.stack(vals, axis=-1), n % L, axis=0)
             C = C + p0
             R = R * self.dr + p1
             F = F * self.df + p2
@@ -535,9 +543,16 @@ class _UnitSPD:
         return (C, R, F, pend, jnp.where(acc, n, last), jnp.where(acc, phi_p, phi_end)), u
 
 
+def batched_traces(low) -> bool:
+    """Whether :func:`input_traces` takes a batch of inputs (T, batch, channels) for this network."""
+    _, _, rep = input_groups(low)
+    return _UnitSPD(low, rep, jnp.float32).batchable
+
+
 def input_traces(low, inputs, dtype=jnp.float64):
     """Unit flux traces (T, groups) of the input-synapse groups of :func:`input_groups` for ``inputs``
-    (T, input channels): the value of C + R + F of a channel holding only that synapse with weight 1, at
+    (T, input channels), or (T, batch, groups) for a time-major batch (T, batch, channels) where
+    :func:`batched_traces`: the value of C + R + F of a channel holding only that synapse with weight 1, at
     the point of every step where the dendrites read their flux (the photons of step n included), by the
     exact SPD update of ``soen.engine.cpu._deliver`` (:class:`_UnitSPD`). No trainable parameter
     enters: the traces of a data set can be computed once."""
@@ -545,15 +560,24 @@ def input_traces(low, inputs, dtype=jnp.float64):
     G = rep.size
     x = jnp.asarray(inputs, dtype)
     T = x.shape[0]
+    B = x.shape[1] if x.ndim == 3 else None
     if G == 0:
-        return jnp.zeros((T, 0), dtype)
+        return jnp.zeros((T, 0) if B is None else (T, B, 0), dtype)
     pre = low.sy_pre[rep] - low.nn
     d = low.sy_d[rep]
     dmax = int(d.max(initial=0))
-    xp = jnp.concatenate([jnp.zeros((dmax, x.shape[1]), dtype), x], axis=0)
-    EV = xp[dmax + np.arange(T)[:, None] - d[None, :], pre[None, :]]  # (T, G)
+    xp = jnp.concatenate([jnp.zeros((dmax,) + x.shape[1:], dtype), x], axis=0)
+    tidx = dmax + np.arange(T)[:, None] - d[None, :]
+    if B is None:
+        EV = xp[tidx, pre[None, :]]  # (T, G)
+    elif dmax == 0:
+        EV = xp[:, :, pre]  # (T, B, G)
+    else:
+        EV = jnp.moveaxis(jnp.moveaxis(xp, 1, -1)[tidx, pre[None, :]], -1, 1)
     spd = _UnitSPD(low, rep, dtype)
-    _, U = jax.lax.scan(lambda st, xs: spd.step(st, *xs), spd.state0(), (jnp.arange(T, dtype=jnp.int32), EV))
+    if B is not None and not spd.batchable:
+        raise ValueError("input_traces: a batch needs one hotspot lag for every synapse (see batched_traces)")
+    _, U = jax.lax.scan(lambda st, xs: spd.step(st, *xs), spd.state0(B), (jnp.arange(T, dtype=jnp.int32), EV))
     return U
 
 
@@ -572,7 +596,7 @@ def _strided_place(dend, nd):
 
 
 def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detach_reset, record, readout,
-                          rate_grad="full", g_floor=0.05):
+                          rate_grad="full", g_floor=0.05, traces=None):
     """:func:`soen_forward` for a run from rest (state 0, step 0), rearranged for speed: the flux of the
     input synapses is Σ_k w_k u_k(t) with the unit traces u of :func:`input_traces`, one matrix product
     (T, groups) × (groups, dendrites) outside the time loop; inside it only the dendrites, the somas and
@@ -613,7 +637,7 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
     syn, grp, rep = input_groups(low)
     G = rep.size
     if G:
-        U = jax.lax.stop_gradient(input_traces(low, x, dtype))
+        U = jax.lax.stop_gradient(input_traces(low, x, dtype) if traces is None else traces)
         dend = low.ch_dend[low.sy_ch[syn]]
         place = _strided_place(dend, nd)
         if place is None:

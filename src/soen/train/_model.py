@@ -130,6 +130,13 @@ class Model:
             raise ValueError(f"inputs must be (n_steps, channels) or (batch, n_steps, channels), got shape {x.shape}")
         if x.shape[-1] != self.n_inputs:
             raise ValueError(f"inputs have {x.shape[-1]} channels; the network has {self.n_inputs} input channels")
+        if not self.point and core.batched_traces(self.low):
+            # the input traces of the whole batch in one time-major scan: (T, batch, groups), the layout the
+            # weight-gradient product of the hoisted pass reads without a transpose
+            U = core.input_traces(self.low, jnp.swapaxes(x, 0, 1), dt)
+            one_u = lambda xb, ub: core.soen_forward(self.low, full, xb, readout=self.readout,
+                                                     rate_grad=self.rate_grad, traces=ub, **kw)[0]
+            return jax.vmap(one_u, in_axes=(0, 1))(x, U)
         return jax.vmap(one)(x)
 
     # ---- physical bounds ---------------------------------------------------------------------------
