@@ -165,3 +165,38 @@ def test_relay_model_reproduces_the_cpu_engine_and_trains():
         m2.forward(res.params, x)
     with pytest.raises(ValueError, match="grad must be 'expected' or 'straight_through', got 'x'"):
         ph.PhotonicModel(_two_layer(), pre="hid", post="out", hardware=hw, dt_ns=DT, grad="x")
+
+
+def test_ideal_hardware_delivers_at_the_trained_link_delay():
+    # photonic=False trains with ideal delivery at the links' nominal delay; the CPU engine's ideal links
+    # (Hardware(ideal=True)) add no link delay. ideal_hardware() must give the link delay by hand (2 ns +
+    # n_g L / c, rounded to steps), certain delivery, and reproduce the relay forward pass spike for spike on
+    # the CPU engine, while plain Hardware(ideal=True) times the "out" spikes differently.
+    hw = soen.Hardware(photons_per_spike=10.0)  # registry defaults: spreads, dark counts, 2 ns light delay
+    m = ph.PhotonicModel(_two_layer(), pre="hid", post="out", hardware=hw, photonic=False, dt_ns=DT, seed=0,
+                         trainable=("sy_w",))
+    ideal = m.ideal_hardware()
+    links = ph.links_from_compiled(_compile(_two_layer(), ideal), "hid", "out")
+    link_ns = 2.0 + 2.0 * 1e-3 / 299792458.0 * 1e9
+    np.testing.assert_array_equal(links.delay_steps, 1 + round(link_ns / DT))
+    np.testing.assert_array_equal(links.delay_steps, m.links.delay_steps)
+    assert np.all(links.detection_probability == 1.0) and links.dark_per_step == 0.0
+    assert np.all(links.jitter_steps == 0.0) and links.emission_tau_steps == 0.0
+    x = encoders.rate(np.random.default_rng(1).random((2, 8)), 150, max_per_step=0.5)
+    p = m.init_params()
+    with m.context():
+        z = np.asarray(m.forward(p, x)["spikes"])
+
+    def cpu(h, b):
+        c = ph.with_inputs(m.to_compiled(p, h), [soen.SpikeSource("x", encoders.to_spike_times(x[b], DT))])
+        r = soen.simulate(c, 150 * DT, progress=False)
+        return sorted(zip(np.rint(r.spike_times_ns / DT).astype(int), r.spike_ids))
+
+    n_out, differs = 0, False
+    for b in range(2):
+        steps, ids = np.nonzero(z[b])
+        want = sorted(zip(np.rint(steps + 1).astype(int), ids))
+        n_out += int((ids >= 6).sum())
+        assert cpu(ideal, b) == want
+        differs |= cpu(soen.Hardware(ideal=True), b) != want
+    assert n_out > 0 and differs  # the readouts spiked: the delay was exercised

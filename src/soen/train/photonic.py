@@ -39,7 +39,9 @@ Gradients through the Bernoulli detection (``grad=``):
 With ``photonic=False`` the same relay model delivers every spike at its nominal delay (ideal delivery,
 no device spread): the network trained "without the photonic layer", directly comparable.
 :meth:`PhotonicModel.to_compiled` writes trained parameters back into the network compiled with any
-``Hardware`` (e.g. a sweep of ``photons_per_spike``) for the CPU engine.
+``Hardware`` (e.g. a sweep of ``photons_per_spike``) for the CPU engine; :meth:`PhotonicModel.ideal_hardware`
+gives certain delivery at the link delay the model trains with (``Hardware(ideal=True)`` adds no link delay
+on the CPU engine).
 """
 
 from __future__ import annotations
@@ -430,6 +432,24 @@ class PhotonicModel:
         return jnp.concatenate([x[:, :k], r, x[:, k:]], axis=1)
 
     # ---- back to the simulator -------------------------------------------------------------------
+    def ideal_hardware(self):
+        """Hardware whose links deliver every spike with certainty at the links' nominal delay (light delay +
+        time of flight, as compiled with the model's ``hardware``), with nominal devices: no spread, no
+        jitter, no emission-time spread, no dark counts, no dead components, photons per spike at the
+        registry's maximum (p = 1 − e^(−μ) = 1). The CPU engine then runs the network this model trains with
+        ``photonic=False``. ``soen.Hardware(ideal=True)`` is not that network: the CPU engine adds no link
+        delay in ideal mode (only the projection's own delay)."""
+        import soen
+
+        h = self.hardware
+        n_max = soen.Hardware().max_photons_per_spike
+        return soen.Hardware(photons_per_spike=n_max, source_efficiency_spread=0.0, detector_efficiency_spread=0.0,
+                             split_ratio_error_db=0.0, critical_current_spread=0.0, time_constant_spread=0.0,
+                             thermal_noise=False, detector_jitter_ps=0.0, emission_tau_ns=0.0,
+                             dark_count_rate_hz=0.0, transmitter_yield=1.0, detector_yield=1.0,
+                             light_delay_ns=h.light_delay_ns, material=h.material, group_index=h.group_index,
+                             loss_db_per_cm=h.loss_db_per_cm, default_length_um=h.default_length_um)
+
     def to_compiled(self, params, hardware=None):
         """The network compiled with ``hardware`` (default: the model's) holding the trained ``params``
         (mapped from the relay synapses back to the photonic projection), ready for the CPU engine."""
