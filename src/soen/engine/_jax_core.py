@@ -479,13 +479,9 @@ class _UnitSPD:
         self.K = int(low.sy_hs[rep].max(initial=0)) + 1
         # one hotspot lag h for every synapse that has one (the usual case): the pending flux is a ring of
         # h − 1 slots read by dynamic slices (h = 1: applied within the step, no ring), not K one-hot masks
-        lags = np.unique(low.sy_hs[rep][low.sy_hs[rep] > 0])
+        lags = _hotspot_lags(low, rep)
         self.lag = int(lags[0]) if lags.size == 1 else None
-
-    @property
-    def batchable(self) -> bool:
-        """Whether :meth:`step` takes a batch axis in front of the groups (not with mixed hotspot lags)."""
-        return self.K == 1 or self.lag is not None
+        self.batchable = lags.size <= 1  # step takes a batch axis in front of the groups (not with mixed lags)
 
     def state0(self, batch=None):
         shape = (self.G,) if batch is None else (batch, self.G)
@@ -543,10 +539,15 @@ class _UnitSPD:
         return (C, R, F, pend, jnp.where(acc, n, last), jnp.where(acc, phi_p, phi_end)), u
 
 
+def _hotspot_lags(low, rep):
+    """The distinct nonzero hotspot lags (steps) of synapses ``rep``."""
+    hs = low.sy_hs[rep]
+    return np.unique(hs[hs > 0])
+
+
 def batched_traces(low) -> bool:
     """Whether :func:`input_traces` takes a batch of inputs (T, batch, channels) for this network."""
-    _, _, rep = input_groups(low)
-    return _UnitSPD(low, rep, jnp.float32).batchable
+    return _hotspot_lags(low, input_groups(low)[2]).size <= 1
 
 
 def input_traces(low, inputs, dtype=jnp.float64):
@@ -709,7 +710,7 @@ def _soen_forward_hoisted(low, params, inputs, *, dtype, surrogate, slope, detac
         new = dict(s=s_new, syn=syn_st, hist=hist, emit=spk, ref_until=ru, fluxons=carry["fluxons"] + g)
         return new, out
 
-    st0 = dict(s=jnp.zeros(nd, dtype), syn=spd.state0(), hist=jnp.zeros((Li if Li > 1 else 1, nn), dtype),
+    st0 = dict(s=jnp.zeros(nd, dtype), syn=spd.state0(), hist=jnp.zeros((Li, nn), dtype),
                emit=jnp.zeros(nn, dtype), ref_until=jnp.full(nn, -1, jnp.int32), fluxons=jnp.zeros(nd, dtype))
     # the backward pass recomputes each step from its carry instead of storing the step's intermediate
     # values (jax.checkpoint): ≈ 170 small stores per step were the larger part of the backward time

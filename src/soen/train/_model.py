@@ -121,8 +121,8 @@ class Model:
         if self.point:
             one = lambda x: core.point_forward(self.low, full, x, **kw)[0]
         else:
-            one = lambda x: core.soen_forward(self.low, full, x, readout=self.readout, rate_grad=self.rate_grad,
-                                              **kw)[0]
+            one = lambda x, u=None: core.soen_forward(self.low, full, x, readout=self.readout,
+                                                      rate_grad=self.rate_grad, traces=u, **kw)[0]
         x = jnp.asarray(inputs, dt)
         if x.ndim == 2:
             return one(x)
@@ -134,9 +134,7 @@ class Model:
             # the input traces of the whole batch in one time-major scan: (T, batch, groups), the layout the
             # weight-gradient product of the hoisted pass reads without a transpose
             U = core.input_traces(self.low, jnp.swapaxes(x, 0, 1), dt)
-            one_u = lambda xb, ub: core.soen_forward(self.low, full, xb, readout=self.readout,
-                                                     rate_grad=self.rate_grad, traces=ub, **kw)[0]
-            return jax.vmap(one_u, in_axes=(0, 1))(x, U)
+            return jax.vmap(one, in_axes=(0, 1))(x, U)
         return jax.vmap(one)(x)
 
     # ---- physical bounds ---------------------------------------------------------------------------

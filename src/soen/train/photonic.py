@@ -437,8 +437,9 @@ class PhotonicModel:
         time of flight, as compiled with the model's ``hardware``), with nominal devices: no spread, no
         jitter, no emission-time spread, no dark counts, no dead components, photons per spike at the
         registry's maximum (p = 1 − e^(−μ) = 1). The CPU engine then runs the network this model trains with
-        ``photonic=False``. ``soen.Hardware(ideal=True)`` is not that network: the CPU engine adds no link
-        delay in ideal mode (only the projection's own delay)."""
+        ``photonic=False``. ``soen.Hardware(ideal=True)`` is not that network: ``soen.compile`` adds no link
+        delay to photonic connections in ideal mode (only the projection's own delay), and one link
+        delay could not stand for links of different lengths."""
         import soen
 
         h = self.hardware
