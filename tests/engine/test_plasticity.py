@@ -219,3 +219,33 @@ def test_many_post_spikes_between_arrivals_and_mid_run_snapshots_match_the_pairw
 
     assert abs(r.weights("pre->post", 50 * MS)[0] - expected(50.0)) < 1e-12
     assert abs(r.weights("pre->post")[0] - expected(200.0)) < 1e-12
+
+
+def test_a_volley_larger_than_the_event_ring_slot_reaches_every_synapse():
+    """300 inputs spiking in the same steps push 300 entries into one slot of the event ring (it starts
+    with room for 64 per slot and doubles while a batch is being pushed): every synapse must still see
+    every arrival, so each weight equals the pairwise sum of the window (independent reference)."""
+    rng = np.random.default_rng(3)
+    n_in, n_post, a_p, a_m, w0 = 300, 2, 1e-4, 1.2e-4, 2.0**-10
+    volleys = np.array([10.0, 30.0, 55.0])  # ms, every input
+    pre_t = [np.sort(np.concatenate([volleys, rng.uniform(5, 95, 2).round(1)])) * MS for _ in range(n_in)]
+    post_kick = [np.sort(rng.uniform(5, 95, 5)).round(1) * MS for _ in range(n_post)]
+    rule = STDP(tau_plus_ns=TAU * MS, tau_minus_ns=TAU * MS, a_plus=a_p, a_minus=a_m, w_min=-1.0, w_max=1.0)
+    net = soen.Network()
+    net.add_population(soen.Population("post", n_post, neuron=models.LIF(tau_ms=10.0)))
+    net.add_source(soen.SpikeSource("pre", pre_t))
+    net.add_source(soen.SpikeSource("kick", post_kick))
+    delay = 2.0 * MS
+    net.connect("pre", "post", soen.AllToAll(), weight=w0, delay_ns=delay, plasticity=rule)
+    net.connect("kick", "post", soen.OneToOne(), weight=1000.0, delay_ns=0.0)
+    r = soen.simulate(net, 120 * MS, dt_ns=DT, seed=1)
+    pre, post = r.synapses("pre->post")
+    w = r.weights("pre->post")
+    assert pre.size == n_in * n_post
+    for k in range(pre.size):
+        t_arr = pre_t[pre[k]] + delay
+        t_post = r.spike_times_ns[r.spike_ids == post[k]]
+        assert t_post.size == 5
+        d = (t_post[None, :] - t_arr[:, None]) / MS
+        dw = np.where(d >= 0, a_p * np.exp(-np.abs(d) / TAU), -a_m * np.exp(-np.abs(d) / TAU)).sum()
+        assert abs(w[k] - (w0 + dw)) < 1e-12, (k, w[k], w0 + dw)

@@ -6,8 +6,12 @@ import types
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba import types as nbt
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-__all__ = ["twins", "grow_pair", "specialise"]
+__all__ = ["twins", "grow_pair", "specialise", "prefetch"]
 
 
 def _copy(f, name: str, constants: dict | None = None):
@@ -65,3 +69,34 @@ def grow_pair(a, b):
         a2[k] = a[k]
         b2[k] = b[k]
     return a2, b2
+
+
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Hint the CPU to bring the cache line of ``arr[idx]`` (``idx`` an integer, or a tuple of one per
+    dimension) in (LLVM's ``llvm.prefetch``, read, high
+    locality); no effect on results. For loops whose loads are random and whose branches depend on them
+    (a mispredicted branch discards the loads in flight): prefetching a few iterations ahead overlaps
+    their cache misses. ``idx`` is not bounds-checked and must be valid."""
+    if isinstance(idx, nbt.Integer) and isinstance(arr, nbt.Array) and arr.ndim == 1:
+        n_idx = 0
+    elif (isinstance(idx, nbt.UniTuple) and isinstance(idx.dtype, nbt.Integer) and isinstance(arr, nbt.Array)
+          and idx.count == arr.ndim):
+        n_idx = idx.count
+    else:
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ity = signature.args[1] if n_idx == 0 else signature.args[1].dtype
+        ind = [args[1]] if n_idx == 0 else cgutils.unpack_tuple(builder, args[1], n_idx)
+        ind = [context.cast(builder, v, ity, nbt.intp) for v in ind]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, ind, wraparound=False)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return nbt.void(arr, idx), codegen

@@ -30,6 +30,8 @@ import numpy as np
 
 from soen._rng import STREAMS, uniform
 
+from ._jit import prefetch
+
 STREAM_TIMING = STREAMS["plasticity_timing"]
 STREAM_PHOTON = STREAMS["plasticity_photon"]
 
@@ -38,6 +40,9 @@ STREAM_PHOTON = STREAMS["plasticity_photon"]
 def _clip(w, lo, hi):
     return lo if w < lo else (hi if w > hi else w)
 
+
+#: synapses ahead that flush_neuron prefetches
+PF_FLUSH = 8
 
 #: steps of the decay tables the engines append to the rule rows (exp(−d·dt/τ±) for d < DECAY_STEPS)
 DECAY_STEPS = 4096
@@ -92,11 +97,20 @@ SYNAPSE_STATE = np.dtype([("w", np.float64), ("x", np.float64), ("xl", np.int64)
                           ("_pad", np.int16)])
 
 
+def cache_aligned(n: int, dtype) -> np.ndarray:
+    """``n`` zeros of ``dtype`` starting on a 64-byte boundary (a cache line): two 32-byte synapse
+    records then share one line, and prefetching one line brings both in."""
+    dtype = np.dtype(dtype)
+    buf = np.zeros(n * dtype.itemsize + 64, dtype=np.uint8)
+    off = (-buf.ctypes.data) % 64
+    return buf[off:off + n * dtype.itemsize].view(dtype)
+
+
 def synapse_state(w0, tgt=None, rule_of=None) -> dict:
     """Per-synapse plastic state ``w`` (from ``w0``), ``sx`` (0) and ``sxl`` (−1), and the constant
     columns ``tgt`` and ``rule_of`` when given: strided views of one record array
     (:data:`SYNAPSE_STATE`), so that restore must copy into them, not replace them."""
-    rec = np.zeros(np.size(w0), dtype=SYNAPSE_STATE)
+    rec = cache_aligned(np.size(w0), SYNAPSE_STATE)
     rec["w"] = w0
     rec["xl"] = -1
     out = dict(w=rec["w"], sx=rec["x"], sxl=rec["xl"])
@@ -111,7 +125,7 @@ def neuron_state(n: int, pending: int) -> dict:
     """Per-neuron plastic state of the point engine as views of one (n, 2 + pending) int64 block, so
     that an arrival finds them in one cache line: ``hn`` (pending spikes), ``syl`` (the step of the
     last spike, −1: none) and ``hs`` (the pending spikes' steps)."""
-    blk = np.zeros((n, 2 + pending), dtype=np.int64)
+    blk = cache_aligned(n * (2 + pending), np.int64).reshape(n, 2 + pending)
     blk[:, 1] = -1
     return dict(hn=blk[:, 0], syl=blk[:, 1], hs=blk[:, 2:])
 
@@ -215,7 +229,10 @@ def flush_neuron(i, dt_ns, in_ptr, in_syn, rule_of, rules, w, x, xl, hs, hn, see
     if cnt == 0:
         return
     n_up = 0
-    for q in range(in_ptr[i], in_ptr[i + 1]):
+    q1 = in_ptr[i + 1]
+    for q in range(in_ptr[i], q1):
+        if q + PF_FLUSH < q1:  # the incoming synapses' records lie anywhere: overlap their misses
+            prefetch(rule_of, in_syn[q + PF_FLUSH])
         k = in_syn[q]
         r = rule_of[k]
         if r < 0:

@@ -36,6 +36,10 @@ from soen.engine._fastexp import fexp
 from ._point_lower import KIND_COND, KIND_CUBA, KIND_DELTA, KIND_IF, KIND_THRESHOLD
 from ._plastic import _decay as _decay_row
 from ._plastic import catch_up, flush_neuron, post_traces, pre_event
+from ._jit import prefetch
+
+#: prefetch distances of the plastic delivery, in ring entries (segments)
+PF_FAR, PF_NEAR = 16, 6
 
 
 
@@ -330,7 +334,25 @@ def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu,
     weight as it is now, then its rule sees it (depression, pre trace)."""
     row = slot * ncol
     n_up = 0
-    for q in range(ev_n[slot]):
+    nq = ev_n[slot]
+    rc = -1  # the rule whose numbers are in the locals below
+    pair, a_plus, a_minus, lo, hi, mult_form, nearest = True, 0.0, 0.0, 0.0, 0.0, False, False
+    for q in range(nq):
+        # the records of the segment PF_FAR entries ahead, then the targets' state PF_NEAR ahead (the
+        # branches below depend on these loads: a mispredict discards the misses in flight)
+        if q + PF_FAR < nq:
+            v = ev_e[slot, q + PF_FAR]
+            for e in range((v >> 16) & ~1, (v >> 16) + (v & 0xFFFF), 2):  # two 32-byte records per line
+                prefetch(out_w, e)
+        if q + PF_NEAR < nq:
+            v = ev_e[slot, q + PF_NEAR]
+            for e in range(v >> 16, (v >> 16) + (v & 0xFFFF)):
+                t = out_tgt[e]
+                prefetch(flat, row + t)
+                i = t - n_neu if t >= n_neu else t
+                prefetch(hn, i)  # the neuron's block: pending count, last spike, pending steps
+                prefetch(hs, (i, hs.shape[1] - 1))  # (its end may lie on the next cache line)
+                prefetch(sy, (0, i))
         v = ev_e[slot, q]  # segment start · 2^16 + length (_send_list_pl)
         e0 = v >> 16
         k = ev_k[slot, q]
@@ -340,31 +362,35 @@ def _deliver_ev_pl(slot, n, out_tgt, out_w, flat, ncol, ev_e, ev_k, ev_n, n_neu,
             if r < 0:
                 flat[row + t] += k * out_w[e]
                 continue
+            if r != rc:  # the rule's numbers in locals (loads from ``rules`` are not hoisted: the stores
+                rc = r   # to the float64 state arrays might alias it)
+                pair = rules[r, 0] == 0.0
+                a_plus, a_minus, lo, hi = rules[r, 3], rules[r, 4], rules[r, 5], rules[r, 6]
+                mult_form, nearest = rules[r, 7] != 0.0, rules[r, 8] != 0.0
             i = t - n_neu if t >= n_neu else t  # ring column type·N + neuron, type 0 or 1
-            if rules[r, 0] != 0.0:  # flux storage (and anything but plain STDP): the shared rule code
+            if not pair:  # flux storage (and anything but plain STDP): the shared rule code
                 _arrive_rule(e, n, k, t, row, flat, n_neu, dt_ns, rule_of, rules, out_w, sx, sxl, sy, syl, seed,
                              syn_key, eta, pc, hs, hn)
                 continue
             # pair STDP written out here (catch_up, then the arrival): a call per event with a dozen
             # arrays costs more than the update (Numba counts references of array arguments)
-            lo, hi, mult_form = rules[r, 5], rules[r, 6], rules[r, 7] != 0.0
             wk = out_w[e]
             xl0 = sxl[e]
+            x0 = sx[e]
             cnt = hn[i]
             if cnt > 0 and xl0 >= 0 and hs[i, cnt - 1] >= xl0:
-                a_plus = rules[r, 3]
                 j = cnt - 1
                 while j > 0 and hs[i, j - 1] >= xl0:
                     j -= 1
                 for jj in range(j, cnt):
-                    xv = sx[e] * _decay_row(rules, r, 0, hs[i, jj] - xl0, dt_ns)
+                    xv = x0 * _decay_row(rules, r, 0, hs[i, jj] - xl0, dt_ns)
                     wk += a_plus * ((hi - wk) if mult_form else 1.0) * xv
                     wk = lo if wk < lo else (hi if wk > hi else wk)
                     n_up += 1
             flat[row + t] += k * wk
-            yv = sy[r, i] * _decay_row(rules, r, 1, n - syl[i], dt_ns) if syl[i] >= 0 else 0.0
-            xv = sx[e] * _decay_row(rules, r, 0, n - xl0, dt_ns) if xl0 >= 0 else 0.0
-            a_minus, nearest = rules[r, 4], rules[r, 8] != 0.0
+            yl = syl[i]
+            yv = sy[r, i] * _decay_row(rules, r, 1, n - yl, dt_ns) if yl >= 0 else 0.0
+            xv = x0 * _decay_row(rules, r, 0, n - xl0, dt_ns) if xl0 >= 0 else 0.0
             for _ in range(int(k)):
                 wk -= a_minus * ((wk - lo) if mult_form else 1.0) * yv
                 wk = lo if wk < lo else (hi if wk > hi else wk)
@@ -392,22 +418,21 @@ def _arrive_rule(e, n, mult, t, row, flat, n_neu, dt_ns, rule_of, rules, out_w, 
 
 
 @nb.njit(cache=True)
-def _send_list_pl(nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
-                  rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
-    """:func:`_send_ev` with plasticity for the ``cnt`` senders ``nodes[:cnt]`` (multiplicities
-    ``mults``) of one phase of step ``n``, in order: one ring entry per delay segment of each sender;
-    a zero-step connection arrives at once and its rule sees it. One call per batch: Numba counts
-    references of the array arguments at each call, which per spike would cost more than the pushes.
-    Returns (connections, ring arrays)."""
+def _push_segments(j, e, n_ev, nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n,
+                   n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
+    """The pushes of :func:`_send_list_pl` from sender ``j`` (its synapse ``e``; −1: its first) on, until
+    done or a ring slot is full. Returns (sender, synapse, connections so far): sender ``cnt`` when done,
+    else where to resume once the ring has grown. The ring arrays are never reassigned here: a loop
+    that may rebind an array variable counts its references at every iteration."""
     base = n % L
-    n_ev = 0
     cap = ev_e.shape[1]
-    for j in range(cnt):
+    while j < cnt:
         node = nodes[j]
         mult = mults[j]
-        e = out_ptr[node]
         end = out_ptr[node + 1]
-        n_ev += end - e
+        if e < 0:
+            e = out_ptr[node]
+            n_ev += end - e
         while e < end:
             d = out_d[e]
             e1 = seg_end[e]
@@ -418,16 +443,36 @@ def _send_list_pl(nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L,
             else:  # one entry per (at most 2^16 − 1) synapses of the segment: start · 2^16 + length
                 slot = base + d - L if base + d >= L else base + d
                 while e < e1:
-                    m = min(e1 - e, 0xFFFF)
                     q = ev_n[slot]
                     if q == cap:
-                        cap *= 2
-                        ev_e, ev_k = _grow_events(ev_e, ev_k, cap)
+                        return j, e, n_ev
+                    m = min(e1 - e, 0xFFFF)
                     ev_e[slot, q] = (e << 16) | m
                     ev_k[slot, q] = mult
                     ev_n[slot] = q + 1
                     e += m
             e = e1
+        j += 1
+        e = -1
+    return j, e, n_ev
+
+
+@nb.njit(cache=True)
+def _send_list_pl(nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n, n_neu, dt_ns,
+                  rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc, seg_end, hs, hn):
+    """:func:`_send_ev` with plasticity for the ``cnt`` senders ``nodes[:cnt]`` (multiplicities
+    ``mults``) of one phase of step ``n``, in order: one ring entry per delay segment of each sender;
+    a zero-step connection arrives at once and its rule sees it. One call per batch: Numba counts
+    references of the array arguments at each call, which per spike would cost more than the pushes.
+    Returns (connections, ring arrays)."""
+    j, e, n_ev = _push_segments(0, -1, 0, nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e,
+                                ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key, eta, pc,
+                                seg_end, hs, hn)
+    while j < cnt:  # a slot was full: double the ring and resume where it stopped
+        ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
+        j, e, n_ev = _push_segments(j, e, n_ev, nodes, mults, cnt, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol,
+                                    ev_e, ev_k, ev_n, n_neu, dt_ns, rule_of, rules, sx, sxl, sy, syl, seed, syn_key,
+                                    eta, pc, seg_end, hs, hn)
     return n_ev, ev_e, ev_k
 
 
