@@ -51,7 +51,7 @@ def _draw_big(n, seed, big, pch_key, pch_lam, pch_start, pk):
         pk[c] = poisson(pch_lam[c], seed, STREAM_POISSON, pch_key[c], n) if n >= pch_start[c] else 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _update(i, kind, p, v, x, y, ref, pend, inbuf, slot, bias):
     """Advance neuron ``i`` of the NIR family (LIF, LI, CubaLIF, IF, I, Threshold) over one step.
 
