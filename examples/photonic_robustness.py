@@ -51,7 +51,7 @@ light, SPD events, fluxons) per image. Figure: accuracy against photons per spik
 inference (``--figure``).
 
 Run: ``python3 photonic_robustness.py --figure photonic_robustness.png`` in ``examples/`` (12 min on one
-core). Measured (one core, 360 test images): trained ideal 83.6 % (JAX, ideal links), 82.2 % on the CPU
+core). Measured (one core, 360 test images): trained ideal 83.6 % (JAX and CPU engine, ideal links), 82.2 % on the CPU
 engine at N = 10^4, 57.2 % at N = 10; trained in the loop at N = 10: 66.1 % at N = 10, 65.3 % at 10^4
 (docs/training.md, "Robustness study").
 """
