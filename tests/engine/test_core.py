@@ -252,6 +252,31 @@ def test_point_event_delivery_reads_weights_at_arrival_and_equals_the_dense_ring
     assert dense.counts == ev.counts
 
 
+def test_point_event_delivery_of_a_volley_larger_than_a_ring_slot_equals_the_dense_ring():
+    """300 neurons kicked into spiking in the same steps put 900 events into one slot of the event ring
+    (it starts with room for 64 and doubles while a spike's events are pushed): the recorded potentials,
+    spikes and counts must equal the dense ring's, where weights are summed at send time (independent
+    path)."""
+    rng = np.random.default_rng(5)
+    net = soen.Network()
+    net.add_population("pre", 300, neuron=soen.models.LIF(tau_ms=10.0, v_threshold_mV=1.0))
+    net.add_population("post", 3, neuron=soen.models.LIF(tau_ms=10.0, v_threshold_mV=1.0))
+    times = [np.sort(np.concatenate([[10e6, 30e6], rng.uniform(1e6, 45e6, 3).round(-5)])) for _ in range(300)]
+    net.add_source(soen.SpikeSource("kick", times))
+    net.connect("kick", "pre", soen.OneToOne(), weight=1000.0, delay_ns=0.0)
+    net.connect("pre", "post", soen.AllToAll(), weight=soen.Uniform(0.0, 0.2), delay_ns=2e6)  # below threshold
+    kw = dict(dt_ns=1e5, seed=2, record=("post", [0, 1, 2]))
+    dense = soen.simulate(net, 5e7, **kw)
+    ev = soen.simulate(net, 5e7, engine=soen.engines.CPU(delivery="events"), **kw)
+    pre_spikes = np.bincount(dense.spike_ids, minlength=303)[:300]
+    assert pre_spikes.min() >= 2 and pre_spikes.sum() > 1200  # the volleys at 10 and 30 ms at least
+    assert dense.traces_s.max() > 0.1  # the volleys reach the recorded neurons
+    np.testing.assert_array_equal(dense.traces_s, ev.traces_s)
+    np.testing.assert_array_equal(dense.spike_times_ns, ev.spike_times_ns)
+    np.testing.assert_array_equal(dense.spike_ids, ev.spike_ids)
+    assert dense.counts == ev.counts
+
+
 def test_incoming_synapse_lists_of_the_point_engine():
     net = _busy_point_net()
     c = soen.compile(net, dt_ns=1e5, seed=1)

@@ -73,11 +73,11 @@ def grow_pair(a, b):
 
 @intrinsic
 def prefetch(typingctx, arr, idx):
-    """Hint the CPU to bring the cache line of ``arr[idx]`` (``idx`` an integer, or a tuple of one per
-    dimension) in (LLVM's ``llvm.prefetch``, read, high
-    locality); no effect on results. For loops whose loads are random and whose branches depend on them
-    (a mispredicted branch discards the loads in flight): prefetching a few iterations ahead overlaps
-    their cache misses. ``idx`` is not bounds-checked and must be valid."""
+    """Hint the CPU to bring in the cache line of ``arr[idx]`` (``idx``: an integer, or a tuple of one per
+    dimension; LLVM's ``llvm.prefetch``, read, high locality); no effect on results. For loops whose
+    loads are random and whose branches depend on them (a mispredicted branch discards the loads in
+    flight): prefetching a few iterations ahead overlaps their cache misses. ``idx`` is not
+    bounds-checked and must be valid."""
     if isinstance(idx, nbt.Integer) and isinstance(arr, nbt.Array) and arr.ndim == 1:
         n_idx = 0
     elif (isinstance(idx, nbt.UniTuple) and isinstance(idx.dtype, nbt.Integer) and isinstance(arr, nbt.Array)

@@ -287,31 +287,42 @@ def _grow_events(ev_e, ev_k, cap):
     return e2, k2
 
 
-@nb.njit(cache=True, inline="always")
-def _push_event(slot, e, mult, ev_e, ev_k, ev_n):
-    """Append (synapse ``e``, multiplicity) to the event ring's ``slot`` (doubling it when full)."""
-    q = ev_n[slot]
-    if q == ev_e.shape[1]:
-        ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
-    ev_e[slot, q] = e
-    ev_k[slot, q] = mult
-    ev_n[slot] = q + 1
-    return ev_e, ev_k
+@nb.njit(cache=True)
+def _push_row(node, e, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n):
+    """The pushes of :func:`_send_ev` from connection ``e`` of ``node`` on, until its row ends or a ring
+    slot is full; returns where it stopped. The ring arrays are never reassigned here (a loop that may
+    rebind an array variable counts its references at every iteration)."""
+    base = n % L
+    cap = ev_e.shape[1]
+    end = out_ptr[node + 1]
+    while e < end:
+        d = out_d[e]
+        if d == 0:
+            flat[base * ncol + out_tgt[e]] += mult * out_w[e]
+        else:
+            slot = base + d - L if base + d >= L else base + d
+            q = ev_n[slot]
+            if q == cap:
+                return e
+            ev_e[slot, q] = e
+            ev_k[slot, q] = mult
+            ev_n[slot] = q + 1
+        e += 1
+    return e
 
 
 @nb.njit(cache=True)
 def _send_ev(node, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n):
     """Event delivery: push (synapse, multiplicity) of every outgoing connection of ``node`` into the
     slot of its arrival; the weight is read when the event is delivered (:func:`_deliver_ev`). A
-    zero-step connection arrives in this very step and is added at once. Returns (count, ring arrays)."""
-    base = n % L
-    for e in range(out_ptr[node], out_ptr[node + 1]):
-        d = out_d[e]
-        if d == 0:
-            flat[base * ncol + out_tgt[e]] += mult * out_w[e]
-            continue
-        ev_e, ev_k = _push_event(base + d - L if base + d >= L else base + d, e, mult, ev_e, ev_k, ev_n)
-    return out_ptr[node + 1] - out_ptr[node], ev_e, ev_k
+    zero-step connection arrives in this very step and is added at once. A full slot doubles the ring
+    (:func:`_grow_events`) and the pushes resume. Returns (count, ring arrays)."""
+    end = out_ptr[node + 1]
+    e = _push_row(node, out_ptr[node], mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n)
+    while e < end:
+        ev_e, ev_k = _grow_events(ev_e, ev_k, 2 * ev_e.shape[1])
+        e = _push_row(node, e, mult, n, out_ptr, out_tgt, out_w, out_d, flat, L, ncol, ev_e, ev_k, ev_n)
+    return end - out_ptr[node], ev_e, ev_k
 
 
 @nb.njit(cache=True)
